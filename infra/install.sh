@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs FerretDB (go install) and the Kafka broker jars (Maven Central) into the cache folder.
+# Idempotent: a second run finds both and returns at once.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+install_ferretdb() {
+  if [[ -x "$FERRETDB_BIN" ]] && [[ "$(cat "$CACHE_DIR/bin/ferretdb.version" 2>/dev/null)" == "$FERRETDB_VERSION" ]]; then
+    return
+  fi
+  command -v go >/dev/null || { log "Go is required to build FerretDB (go install)"; exit 1; }
+  log "building FerretDB $FERRETDB_VERSION from the Go module proxy (first start only)"
+  # A plain `go install ...@version` builds a binary that panics at start: the module ships without
+  # build/version/version.txt, which FerretDB's release tooling writes from `git describe`.
+  # So: fetch the module, write that file into a copy, and build cmd/ferretdb from the copy.
+  local module_dir src="$CACHE_DIR/src/ferretdb"
+  module_dir="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$module_dir" ]] || { log "could not download the FerretDB module"; exit 1; }
+  rm -rf "$src"
+  mkdir -p "$(dirname "$src")" "$CACHE_DIR/bin"
+  cp -r "$module_dir" "$src"
+  chmod -R u+w "$src"
+  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  (cd "$src" && go build -trimpath -o "$FERRETDB_BIN" ./cmd/ferretdb)
+  rm -rf "$src"
+  echo "$FERRETDB_VERSION" >"$CACHE_DIR/bin/ferretdb.version"
+}
+
+install_kafka() {
+  local stamp="$KAFKA_LIBS/.pom.sha"
+  local want
+  want="$(sha256sum "$INFRA_DIR/kafka/pom.xml" | cut -d' ' -f1)"
+  if [[ -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$want" ]]; then
+    return
+  fi
+  command -v mvn >/dev/null || { log "Maven is required to fetch the Kafka broker"; exit 1; }
+  command -v java >/dev/null || { log "Java 17+ is required to run the Kafka broker"; exit 1; }
+  log "resolving the Kafka broker from Maven Central (first start only)"
+  rm -rf "$KAFKA_LIBS"
+  mkdir -p "$KAFKA_LIBS"
+  mvn -q -B -f "$INFRA_DIR/kafka/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS"
+  echo "$want" >"$stamp"
+}
+
+install_ferretdb
+install_kafka
