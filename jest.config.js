@@ -1,0 +1,22 @@
+// Three test tiers (see README, "Tests"): unit specs beside the code, integration tests of one
+// service against the real broker and database, end-to-end tests through the gateway.
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const moduleNameMapper = {
+  '^@concierge/kit$': '<rootDir>/services/kit/src/index.ts',
+  '^@concierge/(users|access-requests|delegation|notifications)$': '<rootDir>/services/$1/src/index.ts',
+  '^@concierge/gateway$': '<rootDir>/gateway/src/index.ts',
+};
+const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{services,gateway}/**/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{services,gateway}/**/src/**/*.integration.ts'],
+      testTimeout: 90_000,
+    },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'], testTimeout: 120_000 },
+  ],
+};

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Shared by start.sh and test.sh: install what is missing, start the infrastructure, build.
+set -euo pipefail
+ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT_DIR"
+
+# Nothing may call home (README, "Telemetry").
+export TURBO_TELEMETRY_DISABLED=1 APOLLO_TELEMETRY_DISABLED=true FERRETDB_TELEMETRY=disable DO_NOT_TRACK=1
+export NODE_ENV="${NODE_ENV:-development}"
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+ensure_dependencies() {
+  if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+    step "installing npm dependencies"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+# The gateway signs the principal it forwards with this secret; subgraphs verify it. Development
+# and tests make one per run unless it is set.
+ensure_signing_secret() {
+  if [[ -z "${GATEWAY_SIGNING_SECRET:-}" ]]; then
+    GATEWAY_SIGNING_SECRET="$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))')"
+    export GATEWAY_SIGNING_SECRET
+  fi
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# npm test: set-up as for npm start, then typecheck, lint, composition check and every test tier.
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+ensure_dependencies
+ensure_signing_secret
+step "starting Kafka and FerretDB"
+bash infra/start.sh
+step "typecheck and build"
+npm run --silent build
+step "lint"
+npm run --silent lint
+step "supergraph composition is current"
+node scripts/compose.js --check
+step "tests: unit, integration (real broker and database), end-to-end (through the gateway)"
+npx jest --ci --runInBand "$@"

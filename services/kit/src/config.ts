@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not satisfy a config schema; names every variable at fault. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses environment variables with a zod object schema whose keys are the variable names.
+ * Every problem is reported at once, each naming its variable.
+ */
+export function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const value = env[name];
+    const what = value === undefined ? 'is missing' : 'is malformed';
+    return `${name} ${what}: ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** A TCP port; 0 asks the system for a free one (tests). */
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** A comma-separated list of host:port pairs. */
+export const brokerList = z
+  .string()
+  .default('127.0.0.1:9092')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1));
+
+export const mongoUri = z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// URI');
+
+/** A shared secret: no default, at least 32 characters. */
+export const secret = z.string().min(32, 'must be at least 32 characters');
+
+export const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** Positive millisecond duration. */
+export const millis = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Settings every subgraph service shares; each service adds its own prefix-specific ones. */
+export const serviceEnv = {
+  KAFKA_BROKERS: brokerList,
+  GATEWAY_SIGNING_SECRET: secret,
+  LOG_LEVEL: logLevel,
+  OUTBOX_POLL_MS: millis(1000),
+};
+
+/** Reads the whole environment; the only place outside config.ts files that touches process.env. */
+export function environment(): Record<string, string | undefined> {
+  return process.env;
+}

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+
+/** A CloudEvents 1.0 event in structured JSON mode, with Concierge's `actor` and `correlationid` extensions. */
+export interface EventEnvelope<T = Record<string, unknown>> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+  dataschema: string;
+  actor: string;
+  correlationid: string;
+  data: T;
+}
+
+export interface NewEvent<T> {
+  type: string;
+  /** Schema version of `data`; 1 unless a newer contract exists. */
+  version?: number;
+  subject: string;
+  data: T;
+  actor: string;
+  correlationId: string;
+}
+
+/** Builds an envelope; the id is fresh, so a retried write of the same change is a new event only if re-created. */
+export function createEvent<T extends object>(
+  source: string,
+  event: NewEvent<T>,
+  now = new Date(),
+): EventEnvelope<T> {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    source,
+    type: event.type,
+    subject: event.subject,
+    time: now.toISOString(),
+    datacontenttype: 'application/json',
+    dataschema: `concierge:${event.type}/v${event.version ?? 1}`,
+    actor: event.actor,
+    correlationid: event.correlationId,
+    data: event.data,
+  };
+}

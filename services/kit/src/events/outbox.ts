@@ -1,0 +1,142 @@
+import type { Collection, Document } from 'mongodb';
+import type { Logger } from '../logger';
+import type { EventEnvelope } from './envelope';
+import type { EventPublisher } from './publisher';
+
+/**
+ * Transactional outbox without multi-document transactions: the events of a change are written
+ * in the same document update as the change (`outbox`, `outboxPending`), and a relay publishes
+ * them and removes them afterwards. A change that commits is published at least once, whether
+ * Kafka is down at that moment or the process dies right after the write.
+ */
+export interface OutboxFields {
+  outbox?: EventEnvelope[];
+  /** true while `outbox` holds unpublished events; an equality filter FerretDB pushes down. */
+  outboxPending?: boolean;
+}
+
+/** The shape the relay reads: any document with outbox fields. */
+export interface OutboxDocument extends OutboxFields {
+  _id: unknown;
+}
+
+/** Fields to merge into a new document so that its events are published with it. */
+export function outboxInsert(events: EventEnvelope[]): Required<OutboxFields> {
+  return { outbox: events, outboxPending: events.length > 0 };
+}
+
+/** Update operators that append events to an existing document's outbox in the same write. */
+export function outboxUpdate(events: EventEnvelope[]): { $push: Document; $set: Document } {
+  return { $push: { outbox: { $each: events } }, $set: { outboxPending: true } };
+}
+
+/** The index every outbox collection needs: it serves the relay's `{ outboxPending: true }` scan. */
+export const OUTBOX_INDEX = { outboxPending: 1 } as const;
+
+export interface OutboxRelayOptions {
+  collections: Collection<OutboxDocument>[];
+  publisher: EventPublisher;
+  logger: Logger;
+  /** How often the relay looks for pending events when nobody kicked it. */
+  pollMs: number;
+  /** Documents read per round. */
+  batchSize?: number;
+}
+
+/** Publishes pending outbox events; `kick()` after a write makes it run at once. */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+  private again = false;
+  private stopped = true;
+  /** Whether the last round reached Kafka (false after a failed send). */
+  healthy = true;
+
+  constructor(private readonly options: OutboxRelayOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Run a round now (or right after the current one). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** Publishes until nothing is pending; returns how many events went out. Throws when Kafka fails. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sent = await this.round();
+      total += sent;
+      if (sent === 0) return total;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => 0);
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delay);
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = null;
+    let sent = 0;
+    try {
+      this.running = this.round();
+      sent = await this.running;
+      this.healthy = true;
+    } catch (err) {
+      this.healthy = false;
+      this.options.logger.warn({ err }, 'outbox relay could not publish; will retry');
+    } finally {
+      this.running = null;
+    }
+    if (this.stopped) return;
+    const more = this.again || sent > 0;
+    this.again = false;
+    this.schedule(more && this.healthy ? 0 : this.options.pollMs);
+  }
+
+  /** One round over every collection: read pending documents, publish their events, then remove them. */
+  private async round(): Promise<number> {
+    let sent = 0;
+    const limit = this.options.batchSize ?? 200;
+    for (const collection of this.options.collections) {
+      const docs = await collection
+        .find({ outboxPending: true }, { projection: { outbox: 1 }, limit })
+        .toArray();
+      if (docs.length === 0) continue;
+      const events = docs.flatMap((d) => d.outbox ?? []);
+      await this.options.publisher.publish(events);
+      await collection.bulkWrite(
+        docs.map((d) => ({
+          updateOne: {
+            filter: { _id: d._id },
+            update: { $pull: { outbox: { id: { $in: (d.outbox ?? []).map((e) => e.id) } } } },
+          },
+        })),
+        { ordered: false },
+      );
+      // Clear the flag only where no event arrived meanwhile.
+      await collection.updateMany(
+        { _id: { $in: docs.map((d) => d._id) }, outbox: { $size: 0 } },
+        { $set: { outboxPending: false } },
+      );
+      sent += events.length;
+    }
+    return sent;
+  }
+}

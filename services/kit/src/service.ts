@@ -1,0 +1,172 @@
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { DocumentNode } from 'graphql';
+import type { Kafka } from 'kafkajs';
+import type { Connection } from 'mongoose';
+import { createErrorFormatter } from './errors';
+import { EventConsumer, type EventHandler } from './events/consumer';
+import { EventContracts } from './events/contracts';
+import { createKafka, ensureTopics } from './events/kafka';
+import { OutboxRelay, type OutboxDocument } from './events/outbox';
+import { EventPublisher } from './events/publisher';
+import { headerValue, HttpError, startHttpServer, type RunningServer } from './http/graphql-http';
+import { ConfigError } from './config';
+import { createLogger, type Logger } from './logger';
+import { registerShutdown } from './shutdown';
+import { connectMongo, mongoReady } from './mongo';
+import { PRINCIPAL_HEADER, SIGNATURE_HEADER, verifyPrincipal, type Principal } from './principal';
+
+/** What every subgraph process is configured with. */
+export interface ServiceConfig {
+  port: number;
+  mongoUri: string;
+  kafkaBrokers: string[];
+  gatewaySigningSecret: string;
+  logLevel: string;
+  outboxPollMs: number;
+  /** Kafka consumer group; defaults to concierge.<service>. */
+  groupId?: string;
+}
+
+/** The connections a service's code works with. */
+export interface ServiceRuntime {
+  name: string;
+  logger: Logger;
+  db: Connection;
+  kafka: Kafka;
+  contracts: EventContracts;
+  publisher: EventPublisher;
+  relay: OutboxRelay;
+}
+
+/** Per-request context every subgraph context extends. */
+export interface RequestContext {
+  principal: Principal;
+  correlationId: string;
+  logger: Logger;
+}
+
+export interface ServiceDefinition<C extends RequestContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<C>;
+  /** Prepares models and indexes; returns what contexts and handlers need. */
+  init?: (runtime: ServiceRuntime) => Promise<void>;
+  /** Collections whose documents carry outbox events. */
+  outboxCollections?: string[];
+  /** Event handlers by type. */
+  handlers?: (runtime: ServiceRuntime) => Record<string, EventHandler>;
+  /** Extra public GET routes (JSON), e.g. the JWKS of the users service. */
+  routes?: (runtime: ServiceRuntime) => Record<string, () => Promise<unknown>>;
+  /** Extends the base request context with loaders and repositories. */
+  context: (base: RequestContext, runtime: ServiceRuntime) => C;
+}
+
+export interface RunningService extends RunningServer {
+  runtime: ServiceRuntime;
+  consumer: EventConsumer | null;
+}
+
+/**
+ * Boots a subgraph: database, broker topics, outbox relay, consumers, then the HTTP server that
+ * accepts only calls carrying a valid gateway signature. `stop()` stops intake first (HTTP,
+ * consumer), flushes the outbox, then closes connections.
+ */
+export async function startService<C extends RequestContext>(
+  definition: ServiceDefinition<C>,
+  config: ServiceConfig,
+): Promise<RunningService> {
+  const logger = createLogger(definition.name, config.logLevel);
+  const contracts = new EventContracts();
+  const db = await connectMongo(config.mongoUri);
+  const kafka = createKafka(`concierge-${definition.name}`, config.kafkaBrokers, logger);
+  await ensureTopics(kafka, contracts, Object.keys(contracts.catalogue.topics));
+  const publisher = new EventPublisher(kafka, contracts, logger.child({ component: 'publisher' }));
+  const relay = new OutboxRelay({
+    collections: (definition.outboxCollections ?? []).map((name) => db.collection<OutboxDocument>(name)),
+    publisher,
+    logger: logger.child({ component: 'outbox' }),
+    pollMs: config.outboxPollMs,
+  });
+  const runtime: ServiceRuntime = { name: definition.name, logger, db, kafka, contracts, publisher, relay };
+  await definition.init?.(runtime);
+  relay.start();
+
+  const handlers = definition.handlers?.(runtime) ?? {};
+  const consumer =
+    Object.keys(handlers).length > 0
+      ? new EventConsumer({
+          kafka,
+          contracts,
+          publisher,
+          db,
+          groupId: config.groupId ?? `concierge.${definition.name}`,
+          handlers,
+          logger,
+        })
+      : null;
+  await consumer?.start();
+
+  const apollo = new ApolloServer<C>({
+    schema: buildSubgraphSchema({
+      typeDefs: definition.typeDefs,
+      resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    formatError: createErrorFormatter(logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+  const http = await startHttpServer<C>({
+    port: config.port,
+    logger,
+    apollo,
+    routes: definition.routes?.(runtime),
+    ready: async () => (await mongoReady(db)) && (consumer ? consumer.ready : true),
+    context: async ({ req, correlationId, logger: requestLogger }) => {
+      const principal = verifyPrincipal(
+        headerValue(req, PRINCIPAL_HEADER),
+        headerValue(req, SIGNATURE_HEADER),
+        config.gatewaySigningSecret,
+      );
+      if (!principal) throw new HttpError(401, 'Call this service through the gateway', 'UNAUTHENTICATED');
+      return definition.context({ principal, correlationId, logger: requestLogger }, runtime);
+    },
+  });
+  logger.info({ url: http.url }, `${definition.name} subgraph ready`);
+
+  return {
+    ...http,
+    runtime,
+    consumer,
+    stop: async () => {
+      await http.stop();
+      await consumer?.stop();
+      await apollo.stop();
+      await relay.stop();
+      await relay
+        .drain()
+        .catch((err: unknown) => logger.warn({ err }, 'outbox not drained; it is kept for the next start'));
+      await publisher.close();
+      await db.close();
+    },
+  };
+}
+
+/** Process entry point of a service: boot, stop gracefully on SIGTERM/SIGINT, exit 1 on a failed start. */
+export function runMain(name: string, boot: () => Promise<RunningService>): void {
+  boot()
+    .then((service) => {
+      registerShutdown(service.runtime.logger, [{ name: `${name} service`, run: service.stop }]);
+    })
+    .catch((err: unknown) => {
+      if (err instanceof ConfigError) console.error(err.message);
+      else createLogger(name).fatal({ err }, `${name} service failed to start`);
+      process.exit(1);
+    });
+}

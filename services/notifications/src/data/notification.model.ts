@@ -1,0 +1,41 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+export type NotificationKind = 'WELCOME';
+
+export interface NotificationRecord {
+  _id: string;
+  userId: string;
+  kind: NotificationKind;
+  title: string;
+  body: string;
+  /** The event that caused it; unique, so a redelivered event cannot create a second one. */
+  sourceEventId: string;
+  createdAt: Date;
+  readAt: Date | null;
+}
+
+const notificationSchema = new Schema<NotificationRecord>(
+  {
+    _id: { type: String, required: true },
+    userId: { type: String, required: true },
+    kind: { type: String, required: true, enum: ['WELCOME'] },
+    title: { type: String, required: true },
+    body: { type: String, required: true },
+    sourceEventId: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    readAt: { type: Date, default: null },
+  },
+  { collection: 'notifications', versionKey: false },
+);
+// The inbox query: one user's notifications.
+notificationSchema.index({ userId: 1 });
+// At most one notification per causing event (idempotent consumer effect).
+notificationSchema.index({ sourceEventId: 1 }, { unique: true });
+
+export type NotificationModel = Model<NotificationRecord>;
+
+export function notificationModel(db: Connection): NotificationModel {
+  return (
+    (db.models.Notification as NotificationModel | undefined) ?? db.model('Notification', notificationSchema)
+  );
+}

@@ -1,0 +1,9 @@
+import { runMain } from '@concierge/kit';
+import { loadConfig } from './config';
+import { startServer } from './server';
+
+export { loadConfig } from './config';
+export { startServer } from './server';
+export { SigningKeys, issueAccessToken, TOKEN_AUDIENCE } from './auth/signing-keys';
+
+if (require.main === module) runMain('users', () => startServer(loadConfig()));

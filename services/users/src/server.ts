@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gql } from 'graphql-tag';
+import { startService, type RunningService, type ServiceDefinition } from '@concierge/kit';
+import { SigningKeys } from './auth/signing-keys';
+import type { UsersConfig } from './config';
+import { createContext, type UsersContext } from './context';
+import { userModel } from './data/user.model';
+import { resolvers } from './resolvers';
+
+export const typeDefs = gql(readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'));
+
+/** Starts the users subgraph (port 0 picks a free port). */
+export async function startServer(config: UsersConfig): Promise<RunningService> {
+  let keys: SigningKeys | null = null;
+  const definition: ServiceDefinition<UsersContext> = {
+    name: 'users',
+    typeDefs,
+    resolvers,
+    outboxCollections: ['users'],
+    init: async (runtime) => {
+      await userModel(runtime.db).init();
+      keys = new SigningKeys(runtime.db);
+      await keys.current();
+    },
+    routes: () => ({ '/.well-known/jwks.json': () => (keys as SigningKeys).jwks() }),
+    context: createContext,
+  };
+  return startService(definition, config);
+}
