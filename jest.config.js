@@ -15,8 +15,9 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/{services,gateway}/**/src/**/*.integration.ts'],
-      testTimeout: 90_000,
     },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'], testTimeout: 120_000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'] },
   ],
+  // Integration and end-to-end tests stop and start the real broker; hooks share this limit.
+  testTimeout: 120_000,
 };

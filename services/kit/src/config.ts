@@ -19,7 +19,8 @@ export function parseEnv<S extends z.ZodObject>(
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.') || '(environment)';
+    // The variable is the first path segment; deeper segments point inside a parsed value (a list item).
+    const name = String(issue.path[0] ?? '(environment)');
     const value = env[name];
     const what = value === undefined ? 'is missing' : 'is malformed';
     return `${name} ${what}: ${issue.message}`;

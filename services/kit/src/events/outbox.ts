@@ -1,4 +1,4 @@
-import type { Collection, Document } from 'mongodb';
+import type { Collection, Document, Filter } from 'mongodb';
 import type { Logger } from '../logger';
 import type { EventEnvelope } from './envelope';
 import type { EventPublisher } from './publisher';
@@ -13,6 +13,8 @@ export interface OutboxFields {
   outbox?: EventEnvelope[];
   /** true while `outbox` holds unpublished events; an equality filter FerretDB pushes down. */
   outboxPending?: boolean;
+  /** Incremented by every write that appends events; the relay clears the outbox only if it is unchanged. */
+  outboxSeq?: number;
 }
 
 /** The shape the relay reads: any document with outbox fields. */
@@ -22,12 +24,12 @@ export interface OutboxDocument extends OutboxFields {
 
 /** Fields to merge into a new document so that its events are published with it. */
 export function outboxInsert(events: EventEnvelope[]): Required<OutboxFields> {
-  return { outbox: events, outboxPending: events.length > 0 };
+  return { outbox: events, outboxPending: events.length > 0, outboxSeq: 1 };
 }
 
 /** Update operators that append events to an existing document's outbox in the same write. */
-export function outboxUpdate(events: EventEnvelope[]): { $push: Document; $set: Document } {
-  return { $push: { outbox: { $each: events } }, $set: { outboxPending: true } };
+export function outboxUpdate(events: EventEnvelope[]): { $push: Document; $set: Document; $inc: Document } {
+  return { $push: { outbox: { $each: events } }, $set: { outboxPending: true }, $inc: { outboxSeq: 1 } };
 }
 
 /** The index every outbox collection needs: it serves the relay's `{ outboxPending: true }` scan. */
@@ -116,24 +118,22 @@ export class OutboxRelay {
     const limit = this.options.batchSize ?? 200;
     for (const collection of this.options.collections) {
       const docs = await collection
-        .find({ outboxPending: true }, { projection: { outbox: 1 }, limit })
+        .find({ outboxPending: true }, { projection: { outbox: 1, outboxSeq: 1 }, limit })
         .toArray();
       if (docs.length === 0) continue;
       const events = docs.flatMap((d) => d.outbox ?? []);
       await this.options.publisher.publish(events);
+      // Compare-and-set on outboxSeq: a document that received events meanwhile keeps its whole
+      // outbox and is published again next round (a duplicate its consumers skip), never lost.
+      // ($pull with a condition on array elements is a silent no-op on FerretDB v1, hence no $pull.)
       await collection.bulkWrite(
         docs.map((d) => ({
           updateOne: {
-            filter: { _id: d._id },
-            update: { $pull: { outbox: { id: { $in: (d.outbox ?? []).map((e) => e.id) } } } },
+            filter: { _id: d._id, outboxSeq: d.outboxSeq ?? { $exists: false } } as Filter<OutboxDocument>,
+            update: { $set: { outbox: [], outboxPending: false } },
           },
         })),
         { ordered: false },
-      );
-      // Clear the flag only where no event arrived meanwhile.
-      await collection.updateMany(
-        { _id: { $in: docs.map((d) => d._id) }, outbox: { $size: 0 } },
-        { $set: { outboxPending: false } },
       );
       sent += events.length;
     }
