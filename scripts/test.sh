@@ -6,8 +6,8 @@ ensure_dependencies
 ensure_signing_secret
 step "starting Kafka and FerretDB"
 bash infra/start.sh
-step "typecheck and build"
-npm run --silent build
+step "typecheck (strict) and build"
+npm run --silent typecheck
 step "lint"
 npm run --silent lint
 step "supergraph composition is current"

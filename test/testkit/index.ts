@@ -44,7 +44,8 @@ export async function graphql<T = Record<string, unknown>>(
   auth: Principal | Record<string, string> | null = null,
 ): Promise<GraphQLResponse<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (auth && 'kind' in auth && 'roles' in auth) Object.assign(headers, signPrincipal(auth as Principal, SECRET));
+  if (auth && 'kind' in auth && 'roles' in auth)
+    Object.assign(headers, signPrincipal(auth as Principal, SECRET));
   else if (auth) Object.assign(headers, auth);
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as Omit<GraphQLResponse<T>, 'status'>;
@@ -52,7 +53,10 @@ export async function graphql<T = Record<string, unknown>>(
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -82,7 +86,8 @@ export async function readTopic(topic: string) {
   });
   return {
     messages,
-    values: () => messages.map((m) => JSON.parse(m.value?.toString('utf8') ?? 'null') as Record<string, unknown>),
+    values: () =>
+      messages.map((m) => JSON.parse(m.value?.toString('utf8') ?? 'null') as Record<string, unknown>),
     stop: () => consumer.disconnect(),
   };
 }

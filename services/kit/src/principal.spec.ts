@@ -1,4 +1,10 @@
-import { PRINCIPAL_HEADER, SIGNATURE_HEADER, signPrincipal, verifyPrincipal, type Principal } from './principal';
+import {
+  PRINCIPAL_HEADER,
+  SIGNATURE_HEADER,
+  signPrincipal,
+  verifyPrincipal,
+  type Principal,
+} from './principal';
 
 const SECRET = 's'.repeat(40);
 const alice: Principal = { kind: 'user', userId: 'alice', roles: ['admin'] };

@@ -69,7 +69,11 @@ describe('users subgraph against the real database and broker', () => {
     expect(first.errors).toBeUndefined();
     const before = await users().countDocuments();
     const second = await graphql(service.url, CREATE, { input: { ...input, displayName: 'Second' } }, ADMIN);
-    expect(second.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'email', reason: 'USER.EMAIL_TAKEN' });
+    expect(second.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'email',
+      reason: 'USER.EMAIL_TAKEN',
+    });
     expect(await users().countDocuments()).toBe(before);
     expect(await users().findOne({ email: 'dup@example.org' })).toMatchObject({ displayName: 'First' });
   });
@@ -88,10 +92,17 @@ describe('users subgraph against the real database and broker', () => {
     const unsigned = await graphql(service.url, '{ me { id } }');
     expect(unsigned.status).toBe(401);
     expect(unsigned.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const forged = await graphql(service.url, '{ me { id } }', {}, {
-      'x-concierge-principal': Buffer.from(JSON.stringify({ ...ADMIN, iat: Date.now() })).toString('base64url'),
-      'x-concierge-signature': 'AAAA',
-    });
+    const forged = await graphql(
+      service.url,
+      '{ me { id } }',
+      {},
+      {
+        'x-concierge-principal': Buffer.from(JSON.stringify({ ...ADMIN, iat: Date.now() })).toString(
+          'base64url',
+        ),
+        'x-concierge-signature': 'AAAA',
+      },
+    );
     expect(forged.status).toBe(401);
   });
 
@@ -99,7 +110,9 @@ describe('users subgraph against the real database and broker', () => {
     const base = service.url.replace('/graphql', '');
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
-    const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kty: string; d?: string }[] };
+    const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as {
+      keys: { kty: string; d?: string }[];
+    };
     expect(jwks.keys[0]?.kty).toBe('EC');
     expect(jwks.keys[0]?.d).toBeUndefined(); // never the private part
   });
@@ -109,7 +122,11 @@ async function waitForEvent(reader: Awaited<ReturnType<typeof readTopic>>, subje
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     const found = reader.messages.find((m) => m.key?.toString() === subject);
-    if (found) return { key: found.key?.toString(), event: JSON.parse(found.value!.toString()) as Record<string, unknown> };
+    if (found)
+      return {
+        key: found.key?.toString(),
+        event: JSON.parse(found.value!.toString()) as Record<string, unknown>,
+      };
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`no event for ${subject}`);

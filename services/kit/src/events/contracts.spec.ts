@@ -26,7 +26,10 @@ describe('event contracts', () => {
   });
 
   it('rejects data that breaks its schema and says where', () => {
-    const event = { ...valid(), data: { userId: 'u-1', email: 'not-an-email', displayName: 'Ada', status: 'ACTIVE' } };
+    const event = {
+      ...valid(),
+      data: { userId: 'u-1', email: 'not-an-email', displayName: 'Ada', status: 'ACTIVE' },
+    };
     expect(() => contracts.validate(event)).toThrow(/data: \/email must match format "email"/);
   });
 
@@ -36,7 +39,9 @@ describe('event contracts', () => {
   });
 
   it('rejects a data schema that belongs to another type', () => {
-    expect(() => contracts.validate({ ...valid(), type: 'user.activated' })).toThrow(/does not belong|unknown/);
+    expect(() => contracts.validate({ ...valid(), type: 'user.activated' })).toThrow(
+      /does not belong|unknown/,
+    );
   });
 
   it('routes each type to its topic and knows the dead-letter topic', () => {
