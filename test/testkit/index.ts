@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { MongoClient } from 'mongodb';
 import { signPrincipal, type Principal, type ServiceConfig } from '@concierge/kit';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -99,4 +100,14 @@ export function broker(action: 'stop' | 'start'): void {
     stdio: 'ignore',
     timeout: 180_000,
   });
+}
+
+/** Drops the given test databases. */
+export async function dropDatabases(names: string[]): Promise<void> {
+  const client = await new MongoClient(MONGO_BASE).connect();
+  try {
+    for (const name of names) await client.db(name).dropDatabase();
+  } finally {
+    await client.close();
+  }
 }

@@ -1,0 +1,71 @@
+import { eventually, graphql } from '../testkit';
+import { startStack } from '../testkit/stack';
+
+const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email status } }`;
+const READ = `query($id: ID!) { user(id: $id) { id email notifications { kind title } } }`;
+
+type Read = { user: { id: string; email: string; notifications: { kind: string; title: string }[] } | null };
+
+describe('through the gateway', () => {
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('when an administrator creates a user, then one query returns the user with the welcome notification from another subgraph', async () => {
+    const admin = bearer(await stack.token('admin-1', ['admin']));
+    const created = await graphql<{ createUser: { id: string } }>(
+      stack.gateway.url,
+      CREATE,
+      { input: { email: 'ada@example.org', displayName: 'Ada Lovelace' } },
+      admin,
+    );
+    expect(created.errors).toBeUndefined();
+    const id = created.data!.createUser.id;
+
+    const read = await eventually(async () => {
+      const res = await graphql<Read>(stack.gateway.url, READ, { id }, admin);
+      return res.data?.user?.notifications.length ? res : undefined;
+    });
+    expect(read.errors).toBeUndefined();
+    expect(read.data?.user).toEqual({
+      id,
+      email: 'ada@example.org',
+      notifications: [{ kind: 'WELCOME', title: 'Welcome to Concierge' }],
+    });
+
+    // The user themselves sees the same; another ordinary user sees nothing of them.
+    const own = await graphql<Read>(stack.gateway.url, READ, { id }, bearer(await stack.token(id)));
+    expect(own.data?.user?.notifications).toHaveLength(1);
+    const other = await graphql<Read>(
+      stack.gateway.url,
+      READ,
+      { id },
+      bearer(await stack.token('someone-else')),
+    );
+    expect(other.data?.user).toBeNull();
+  });
+
+  it('refuses anonymous callers with UNAUTHENTICATED and ordinary users with FORBIDDEN', async () => {
+    const input = { input: { email: 'eve@example.org', displayName: 'Eve' } };
+    const anonymous = await graphql(stack.gateway.url, CREATE, input);
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const ordinary = await graphql(stack.gateway.url, CREATE, input, bearer(await stack.token('u-2')));
+    expect(ordinary.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('answers 401 to a token it cannot verify', async () => {
+    const forged = await graphql(stack.gateway.url, '{ me { id } }', {}, bearer('eyJhbGciOiJub25lIn0.e30.'));
+    expect(forged.status).toBe(401);
+    expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('masks internal errors and never returns a stack trace', async () => {
+    const res = await graphql(stack.gateway.url, '{ nope }', {}, bearer(await stack.token('u-3')));
+    expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(JSON.stringify(res)).not.toMatch(/stacktrace|at .*\.ts:/);
+  });
+});

@@ -1,0 +1,51 @@
+import { startServer as startAccessRequests } from '@concierge/access-requests';
+import { startServer as startDelegation } from '@concierge/delegation';
+import { startGateway, type loadConfig as LoadGatewayConfig } from '@concierge/gateway';
+import type { RunningService } from '@concierge/kit';
+import { startServer as startNotifications } from '@concierge/notifications';
+import { issueAccessToken, SigningKeys, startServer as startUsers } from '@concierge/users';
+import { join } from 'node:path';
+import { dropDatabases, ROOT, SECRET, serviceConfig } from './index';
+
+export const ISSUER = 'concierge-users';
+
+/** The four subgraphs and the gateway in this process, each subgraph on its own fresh database. */
+export async function startStack() {
+  const users = await startUsers({ ...serviceConfig('users'), tokenIssuer: ISSUER, accessTokenTtlS: 300 });
+  const [accessRequests, delegation, notifications] = await Promise.all([
+    startAccessRequests(serviceConfig('access-requests')),
+    startDelegation(serviceConfig('delegation')),
+    startNotifications(serviceConfig('notifications')),
+  ]);
+  const services: RunningService[] = [users, accessRequests, delegation, notifications];
+  const config: ReturnType<typeof LoadGatewayConfig> = {
+    port: 0,
+    signingSecret: SECRET,
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    supergraphPath: join(ROOT, 'schema', 'supergraph.graphql'),
+    subgraphUrls: {
+      users: users.url,
+      'access-requests': accessRequests.url,
+      delegation: delegation.url,
+      notifications: notifications.url,
+    },
+    jwksUrl: users.url.replace('/graphql', '/.well-known/jwks.json'),
+    tokenIssuer: ISSUER,
+  };
+  const gateway = await startGateway(config);
+  const keys = new SigningKeys(users.runtime.db);
+  return {
+    gateway,
+    users,
+    notifications,
+    /** An access token signed by the users service, as sign-in will issue it. */
+    token: (userId: string, roles: string[] = []) =>
+      issueAccessToken(keys, { userId, roles }, { issuer: ISSUER, ttlS: 300 }),
+    stop: async () => {
+      const names = services.map((s) => s.runtime.db.name);
+      await gateway.stop();
+      await Promise.all(services.map((s) => s.stop()));
+      await dropDatabases(names);
+    },
+  };
+}
