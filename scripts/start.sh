@@ -56,7 +56,7 @@ cat >&2 <<MSG
 Concierge is running. Gateway: $url
 
 An administrator's access token (valid 15 minutes; make another with
-'npm run token -w @concierge/users -- --user bootstrap-admin --role admin'):
+'npm run --silent token -w @concierge/users -- --user bootstrap-admin --role admin'):
   export TOKEN=$token
 
 Create a user, then read it with its notifications across two subgraphs:
