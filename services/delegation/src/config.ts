@@ -1,21 +1,6 @@
-import { z } from 'zod';
-import { mongoUri, parseEnv, port, serviceEnv, type ServiceConfig } from '@concierge/kit';
+import { loadServiceConfig, type ServiceConfig } from '@concierge/kit';
 
-const schema = z.object({
-  ...serviceEnv,
-  DELEGATION_PORT: port(4003),
-  DELEGATION_MONGO_URI: mongoUri.default('mongodb://127.0.0.1:27017/concierge-delegation'),
-});
-
-/** Reads and validates the delegation service's environment. */
+/** Reads and validates the delegation service's environment (DELEGATION_* plus the shared settings). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
-  const e = parseEnv(schema, env);
-  return {
-    port: e.DELEGATION_PORT,
-    mongoUri: e.DELEGATION_MONGO_URI,
-    kafkaBrokers: e.KAFKA_BROKERS,
-    gatewaySigningSecret: e.GATEWAY_SIGNING_SECRET,
-    logLevel: e.LOG_LEVEL,
-    outboxPollMs: e.OUTBOX_POLL_MS,
-  };
+  return loadServiceConfig('DELEGATION', { port: 4003, database: 'concierge-delegation' }, env).service;
 }

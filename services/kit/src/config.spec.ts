@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, parseEnv, serviceEnv } from './config';
+import { ConfigError, loadServiceConfig, parseEnv, serviceEnv } from './config';
 
 const schema = z.object({ ...serviceEnv });
 const SECRET = 'x'.repeat(32);
@@ -33,5 +33,34 @@ describe('parseEnv', () => {
   it('splits a comma-separated broker list', () => {
     const config = parseEnv(schema, { GATEWAY_SIGNING_SECRET: SECRET, KAFKA_BROKERS: 'a:1, b:2' });
     expect(config.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
+  });
+});
+
+describe('loadServiceConfig', () => {
+  it("reads a service's own port, database and consumer group by its prefix", () => {
+    const { service } = loadServiceConfig(
+      'NOTIFICATIONS',
+      { port: 4004, database: 'concierge-notifications' },
+      {
+        GATEWAY_SIGNING_SECRET: SECRET,
+        NOTIFICATIONS_PORT: '5000',
+        NOTIFICATIONS_CONSUMER_GROUP: 'g1',
+      },
+    );
+    expect(service).toMatchObject({
+      port: 5000,
+      mongoUri: 'mongodb://127.0.0.1:27017/concierge-notifications',
+      groupId: 'g1',
+    });
+  });
+
+  it('names the malformed service variable', () => {
+    expect(() =>
+      loadServiceConfig(
+        'USERS',
+        { port: 4001, database: 'u' },
+        { GATEWAY_SIGNING_SECRET: SECRET, USERS_MONGO_URI: 'http://x' },
+      ),
+    ).toThrow(/USERS_MONGO_URI is malformed/);
   });
 });

@@ -67,3 +67,54 @@ export const serviceEnv = {
 export function environment(): Record<string, string | undefined> {
   return process.env;
 }
+
+/** Where a subgraph listens and which database it owns, when the environment does not say. */
+export interface ServiceDefaults {
+  port: number;
+  database: string;
+}
+
+/**
+ * Parses the settings every subgraph shares plus its own `<PREFIX>_PORT`, `<PREFIX>_MONGO_URI` and
+ * `<PREFIX>_CONSUMER_GROUP`; `extra` adds service-specific variables, returned parsed as `extra`.
+ */
+export function loadServiceConfig<E extends z.ZodRawShape = Record<never, never>>(
+  prefix: string,
+  defaults: ServiceDefaults,
+  env: Record<string, string | undefined> = process.env,
+  extra?: E,
+): { service: ServiceConfigShape; extra: z.infer<z.ZodObject<E>> } {
+  const names = { port: `${prefix}_PORT`, mongo: `${prefix}_MONGO_URI`, group: `${prefix}_CONSUMER_GROUP` };
+  const schema = z.object({
+    ...serviceEnv,
+    [names.port]: port(defaults.port),
+    [names.mongo]: mongoUri.default(`mongodb://127.0.0.1:27017/${defaults.database}`),
+    [names.group]: z.string().min(1).optional(),
+    ...(extra ?? {}),
+  });
+  const e = parseEnv(schema, env) as Record<string, unknown>;
+  const group = e[names.group] as string | undefined;
+  return {
+    service: {
+      port: e[names.port] as number,
+      mongoUri: e[names.mongo] as string,
+      kafkaBrokers: e.KAFKA_BROKERS as string[],
+      gatewaySigningSecret: e.GATEWAY_SIGNING_SECRET as string,
+      logLevel: e.LOG_LEVEL as string,
+      outboxPollMs: e.OUTBOX_POLL_MS as number,
+      ...(group ? { groupId: group } : {}),
+    },
+    extra: e as z.infer<z.ZodObject<E>>,
+  };
+}
+
+/** What every subgraph process is configured with; service.ts exports it as ServiceConfig. */
+export interface ServiceConfigShape {
+  port: number;
+  mongoUri: string;
+  kafkaBrokers: string[];
+  gatewaySigningSecret: string;
+  logLevel: string;
+  outboxPollMs: number;
+  groupId?: string;
+}

@@ -15,23 +15,14 @@ import { createKafka, ensureTopics } from './events/kafka';
 import { OutboxRelay, type OutboxDocument } from './events/outbox';
 import { EventPublisher } from './events/publisher';
 import { headerValue, HttpError, startHttpServer, type RunningServer } from './http/graphql-http';
-import { ConfigError } from './config';
+import { ConfigError, type ServiceConfigShape } from './config';
 import { createLogger, type Logger } from './logger';
 import { registerShutdown } from './shutdown';
 import { connectMongo, mongoReady } from './mongo';
 import { PRINCIPAL_HEADER, SIGNATURE_HEADER, verifyPrincipal, type Principal } from './principal';
 
-/** What every subgraph process is configured with. */
-export interface ServiceConfig {
-  port: number;
-  mongoUri: string;
-  kafkaBrokers: string[];
-  gatewaySigningSecret: string;
-  logLevel: string;
-  outboxPollMs: number;
-  /** Kafka consumer group; defaults to concierge.<service>. */
-  groupId?: string;
-}
+/** What every subgraph process is configured with (parsed by loadServiceConfig). */
+export type ServiceConfig = ServiceConfigShape;
 
 /** The connections a service's code works with. */
 export interface ServiceRuntime {
