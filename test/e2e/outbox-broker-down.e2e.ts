@@ -26,6 +26,8 @@ describe('transactional outbox while the broker is down', () => {
 
   it('when Kafka is stopped during a createUser, then the event arrives after Kafka is back and its effect happens exactly once', async () => {
     broker('stop');
+    const ready = users.url.replace('/graphql', '/ready');
+    await eventually(async () => (await fetch(ready)).status === 503, 30_000); // /ready tells the broker is gone
     const res = await graphql<{ createUser: { id: string } }>(
       users.url,
       CREATE,
@@ -45,6 +47,7 @@ describe('transactional outbox while the broker is down', () => {
     });
 
     broker('start');
+    await eventually(async () => (await fetch(ready)).status === 200, 60_000);
     const inbox = notifications.runtime.db.collection('notifications');
     await eventually(async () => (await inbox.countDocuments({ userId: id })) === 1, 90_000);
     await eventually(

@@ -11,7 +11,7 @@ import type { Connection } from 'mongoose';
 import { createErrorFormatter } from './errors';
 import { EventConsumer, type EventHandler } from './events/consumer';
 import { EventContracts } from './events/contracts';
-import { createKafka, ensureTopics } from './events/kafka';
+import { createKafka, ensureTopics, KafkaHealth } from './events/kafka';
 import { OutboxRelay, type OutboxDocument } from './events/outbox';
 import { EventPublisher } from './events/publisher';
 import { headerValue, HttpError, startHttpServer, type RunningServer } from './http/graphql-http';
@@ -84,6 +84,7 @@ export async function startService<C extends RequestContext>(
     logger: logger.child({ component: 'outbox' }),
     pollMs: config.outboxPollMs,
   });
+  const kafkaHealth = new KafkaHealth(`concierge-${definition.name}`, config.kafkaBrokers);
   const runtime: ServiceRuntime = { name: definition.name, logger, db, kafka, contracts, publisher, relay };
   await definition.init?.(runtime);
   relay.start();
@@ -118,7 +119,9 @@ export async function startService<C extends RequestContext>(
     logger,
     apollo,
     routes: definition.routes?.(runtime),
-    ready: async () => (await mongoReady(db)) && (consumer ? consumer.ready : true),
+    // Ready: the database answers, the broker answers, and the consumer (if any) is in its group.
+    ready: async () =>
+      (await mongoReady(db)) && (await kafkaHealth.check()) && (consumer ? consumer.ready : true),
     context: async ({ req, correlationId, logger: requestLogger }) => {
       const principal = verifyPrincipal(
         headerValue(req, PRINCIPAL_HEADER),
@@ -144,6 +147,7 @@ export async function startService<C extends RequestContext>(
         .drain()
         .catch((err: unknown) => logger.warn({ err }, 'outbox not drained; it is kept for the next start'));
       await publisher.close();
+      await kafkaHealth.close();
       await db.close();
     },
   };

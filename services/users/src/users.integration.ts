@@ -56,6 +56,36 @@ describe('users subgraph against the real database and broker', () => {
     }
   });
 
+  it('when a stored event breaks its contract, then the relay sets it aside and keeps publishing the others', async () => {
+    const reader = await readTopic('concierge.user.v1');
+    try {
+      await users().insertOne({
+        _id: 'broken-outbox' as never,
+        email: 'broken@example.org',
+        displayName: 'Broken',
+        status: 'ACTIVE',
+        outbox: [{ specversion: '1.0', id: 'bad-event', type: 'user.created', data: {} }],
+        outboxPending: true,
+        outboxSeq: 1,
+      });
+      const res = await graphql<{ createUser: { id: string } }>(
+        service.url,
+        CREATE,
+        { input: { email: 'after-broken@example.org', displayName: 'After' } },
+        ADMIN,
+      );
+      await waitForEvent(reader, res.data!.createUser.id);
+      const broken = await eventually(async () => {
+        const doc = await users().findOne({ _id: 'broken-outbox' as never });
+        return doc?.outboxPending === false ? doc : undefined;
+      });
+      expect(broken.outboxRejected).toHaveLength(1);
+      expect(reader.messages.some((m) => m.key?.toString() === 'broken-outbox')).toBe(false);
+    } finally {
+      await reader.stop();
+    }
+  });
+
   it('refuses an invalid e-mail with BAD_USER_INPUT on the field and stores nothing', async () => {
     const before = await users().countDocuments();
     const res = await graphql(service.url, CREATE, { input: { email: 'nope', displayName: 'X' } }, ADMIN);

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from '../logger';
 import type { EventContracts } from './contracts';
 
@@ -64,4 +64,66 @@ export async function ensureTopics(kafka: Kafka, contracts: EventContracts, topi
 /** Every topic of the catalogue, dead-letter topic included. */
 export function allTopics(contracts: EventContracts): string[] {
   return Object.keys(contracts.catalogue.topics);
+}
+
+/**
+ * Answers "is the broker reachable?" for /ready with a metadata request, at most every two
+ * seconds and never waiting longer than two seconds for the answer. It has a client of its own
+ * without retries: a probe must fail fast, and one that is abandoned must not reconnect later.
+ */
+export class KafkaHealth {
+  private readonly kafka: Kafka;
+  private admin: Admin | null = null;
+  private last = { at: 0, ok: false };
+
+  constructor(clientId: string, brokers: string[]) {
+    this.kafka = new Kafka({
+      clientId: `${clientId}-health`,
+      brokers,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1_500,
+      retry: { retries: 0 },
+    });
+  }
+
+  async check(): Promise<boolean> {
+    if (Date.now() - this.last.at < 2_000) return this.last.ok;
+    let ok = false;
+    try {
+      ok = await withTimeout(this.probe(), 2_000);
+    } catch {
+      await this.close();
+    }
+    this.last = { at: Date.now(), ok };
+    return ok;
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = null;
+    await admin?.disconnect().catch(() => undefined);
+  }
+
+  private async probe(): Promise<boolean> {
+    const admin = (this.admin ??= this.kafka.admin({ retry: { retries: 0 } }));
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      // Abandoned meanwhile (timed out, or closed): do not keep the connection.
+      if (this.admin !== admin) await admin.disconnect();
+      return cluster.brokers.length > 0;
+    } catch (err) {
+      if (this.admin === admin) this.admin = null;
+      await admin.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -20,6 +20,8 @@ export interface OutboxFields {
 /** The shape the relay reads: any document with outbox fields. */
 export interface OutboxDocument extends OutboxFields {
   _id: unknown;
+  /** Events that broke their contract when the relay read them; never published. */
+  outboxRejected?: EventEnvelope[];
 }
 
 /** Fields to merge into a new document so that its events are published with it. */
@@ -71,7 +73,7 @@ export class OutboxRelay {
     this.schedule(0);
   }
 
-  /** Publishes until nothing is pending; returns how many events went out. Throws when Kafka fails. */
+  /** Publishes until nothing is pending; returns 0 when nothing was. Throws when Kafka fails. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -86,6 +88,33 @@ export class OutboxRelay {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => 0);
+  }
+
+  /**
+   * A document whose events break their contract would block the relay forever: its events move
+   * to `outboxRejected` (kept for inspection, logged as an error) and the rest go on.
+   */
+  private async setAsideInvalid(
+    collection: Collection<OutboxDocument>,
+    docs: OutboxDocument[],
+  ): Promise<OutboxDocument[]> {
+    const valid: OutboxDocument[] = [];
+    for (const doc of docs) {
+      try {
+        for (const event of doc.outbox ?? []) this.options.publisher.check(event);
+        valid.push(doc);
+      } catch (err) {
+        this.options.logger.error(
+          { err, documentId: doc._id },
+          'outbox events break their contract; set aside',
+        );
+        await collection.updateOne(
+          { _id: doc._id, outboxSeq: doc.outboxSeq ?? { $exists: false } } as Filter<OutboxDocument>,
+          { $set: { outbox: [], outboxPending: false, outboxRejected: doc.outbox ?? [] } },
+        );
+      }
+    }
+    return valid;
   }
 
   private schedule(delay: number): void {
@@ -114,20 +143,23 @@ export class OutboxRelay {
 
   /** One round over every collection: read pending documents, publish their events, then remove them. */
   private async round(): Promise<number> {
-    let sent = 0;
+    let progress = 0;
     const limit = this.options.batchSize ?? 200;
     for (const collection of this.options.collections) {
       const docs = await collection
         .find({ outboxPending: true }, { projection: { outbox: 1, outboxSeq: 1 }, limit })
         .toArray();
       if (docs.length === 0) continue;
-      const events = docs.flatMap((d) => d.outbox ?? []);
+      const publishable = await this.setAsideInvalid(collection, docs);
+      progress += docs.length - publishable.length; // set-aside documents count as progress
+      if (publishable.length === 0) continue;
+      const events = publishable.flatMap((d) => d.outbox ?? []);
       await this.options.publisher.publish(events);
       // Compare-and-set on outboxSeq: a document that received events meanwhile keeps its whole
       // outbox and is published again next round (a duplicate its consumers skip), never lost.
       // ($pull with a condition on array elements is a silent no-op on FerretDB v1, hence no $pull.)
       await collection.bulkWrite(
-        docs.map((d) => ({
+        publishable.map((d) => ({
           updateOne: {
             filter: { _id: d._id, outboxSeq: d.outboxSeq ?? { $exists: false } } as Filter<OutboxDocument>,
             update: { $set: { outbox: [], outboxPending: false } },
@@ -135,8 +167,8 @@ export class OutboxRelay {
         })),
         { ordered: false },
       );
-      sent += events.length;
+      progress += Math.max(events.length, 1);
     }
-    return sent;
+    return progress;
   }
 }

@@ -17,6 +17,12 @@ export class EventPublisher {
     private readonly logger: Logger,
   ) {}
 
+  /** Throws EventContractError when the event breaks its contract or no topic carries it. */
+  check(event: EventEnvelope): void {
+    this.contracts.validate(event);
+    this.contracts.topicFor(event.type);
+  }
+
   /** Validates every event against its contract, then sends them all (acks from all replicas). */
   async publish(events: EventEnvelope[]): Promise<void> {
     if (events.length === 0) return;

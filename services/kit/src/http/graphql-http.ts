@@ -89,12 +89,21 @@ export async function startHttpServer<C extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
+    const started = performance.now();
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: async () => context,
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;
+    requestLogger.info(
+      {
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+        operation: (body as { operationName?: unknown } | undefined)?.operationName ?? null,
+      },
+      'graphql request',
+    );
     if (result.body.kind === 'complete') {
       res.end(result.body.string);
       return;
