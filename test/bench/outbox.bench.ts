@@ -9,7 +9,7 @@ import { startServer as startUsers } from '@concierge/users';
 import { userModel } from '../../services/users/src/data/user.model';
 import { UserRepository } from '../../services/users/src/data/user.repository';
 import { createUser } from '../../services/users/src/domain/create-user';
-import { dropDatabases, kafka, serviceConfig } from '../testkit';
+import { dropDatabases, kafka, usersConfig } from '../testkit';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1000);
 const TOPIC = 'concierge.user.v1';
@@ -68,12 +68,7 @@ async function measure(label: string, produce: (i: number, tag: string) => Promi
 describe('outbox benchmark', () => {
   let users: RunningService;
   beforeAll(async () => {
-    users = await startUsers({
-      ...serviceConfig('bench-users'),
-      outboxPollMs: 1000,
-      tokenIssuer: 'b',
-      accessTokenTtlS: 60,
-    });
+    users = await startUsers(usersConfig({ outboxPollMs: 1000 }));
   });
   afterAll(async () => {
     const name = users.runtime.db.name;

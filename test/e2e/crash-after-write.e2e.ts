@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { RunningService } from '@concierge/kit';
 import { startServer as startUsers } from '@concierge/users';
-import { dropDatabases, eventually, readTopic, serviceConfig } from '../testkit';
+import { dropDatabases, eventually, readTopic, usersConfig } from '../testkit';
 
 describe('a process that dies right after the write', () => {
-  const config = { ...serviceConfig('users'), tokenIssuer: 'concierge-users', accessTokenTtlS: 60 };
+  const config = usersConfig();
   let users: RunningService | null = null;
 
   afterAll(async () => {

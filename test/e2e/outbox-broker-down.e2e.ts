@@ -1,7 +1,7 @@
 import type { RunningService } from '@concierge/kit';
 import { startServer as startNotifications } from '@concierge/notifications';
 import { startServer as startUsers } from '@concierge/users';
-import { ADMIN, broker, dropDatabases, eventually, graphql, serviceConfig } from '../testkit';
+import { ADMIN, broker, dropDatabases, eventually, graphql, serviceConfig, usersConfig } from '../testkit';
 
 const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`;
 
@@ -10,11 +10,7 @@ describe('transactional outbox while the broker is down', () => {
   let notifications: RunningService;
 
   beforeAll(async () => {
-    users = await startUsers({
-      ...serviceConfig('users'),
-      tokenIssuer: 'concierge-users',
-      accessTokenTtlS: 60,
-    });
+    users = await startUsers(usersConfig());
     notifications = await startNotifications(serviceConfig('notifications'));
   });
   afterAll(async () => {

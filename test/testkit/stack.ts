@@ -5,13 +5,13 @@ import type { RunningService } from '@concierge/kit';
 import { startServer as startNotifications } from '@concierge/notifications';
 import { issueAccessToken, SigningKeys, startServer as startUsers } from '@concierge/users';
 import { join } from 'node:path';
-import { dropDatabases, ROOT, SECRET, serviceConfig } from './index';
+import { dropDatabases, ROOT, SECRET, serviceConfig, usersConfig } from './index';
 
 export const ISSUER = 'concierge-users';
 
 /** The four subgraphs and the gateway in this process, each subgraph on its own fresh database. */
 export async function startStack() {
-  const users = await startUsers({ ...serviceConfig('users'), tokenIssuer: ISSUER, accessTokenTtlS: 300 });
+  const users = await startUsers(usersConfig());
   const [accessRequests, delegation, notifications] = await Promise.all([
     startAccessRequests(serviceConfig('access-requests')),
     startDelegation(serviceConfig('delegation')),

@@ -52,6 +52,8 @@ export interface ServiceDefinition<C extends RequestContext> {
   outboxCollections?: string[];
   /** Event handlers by type. */
   handlers?: (runtime: ServiceRuntime) => Record<string, EventHandler>;
+  /** Background work (schedulers) started after init and stopped first on shutdown. */
+  background?: (runtime: ServiceRuntime) => { stop: () => Promise<void> };
   /** Extra public GET routes (JSON), e.g. the JWKS of the users service. */
   routes?: (runtime: ServiceRuntime) => Record<string, () => Promise<unknown>>;
   /** Extends the base request context with loaders and repositories. */
@@ -88,6 +90,7 @@ export async function startService<C extends RequestContext>(
   const runtime: ServiceRuntime = { name: definition.name, logger, db, kafka, contracts, publisher, relay };
   await definition.init?.(runtime);
   relay.start();
+  const background = definition.background?.(runtime);
 
   const handlers = definition.handlers?.(runtime) ?? {};
   const consumer =
@@ -139,6 +142,7 @@ export async function startService<C extends RequestContext>(
     runtime,
     consumer,
     stop: async () => {
+      await background?.stop();
       await http.stop();
       await consumer?.stop();
       await apollo.stop();

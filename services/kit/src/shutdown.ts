@@ -38,3 +38,35 @@ export function registerShutdown(logger: Logger, steps: Step[], timeoutMs = 15_0
   process.once('SIGINT', onSignal);
   return shutdown;
 }
+
+/**
+ * Runs `work` every `intervalMs` (the first run at once), never two runs at a time; errors are
+ * logged and the loop goes on. `stop()` waits for the run in progress.
+ */
+export function every(
+  intervalMs: number,
+  work: () => Promise<unknown>,
+  logger: Logger,
+): { stop: () => Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let current: Promise<void> = Promise.resolve();
+  const run = () => {
+    current = (async () => {
+      try {
+        await work();
+      } catch (err) {
+        logger.error({ err }, 'periodic work failed; will run again');
+      }
+      if (!stopped) timer = setTimeout(run, intervalMs);
+    })();
+  };
+  run();
+  return {
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await current;
+    },
+  };
+}

@@ -7,19 +7,28 @@ const token = {
   USERS_TOKEN_ISSUER: z.string().default('concierge-users'),
   USERS_ACCESS_TOKEN_TTL_S: z.coerce.number().int().positive().default(900),
 };
+const scheduler = {
+  /** How often the lifecycle scheduler looks for start and end dates that fell due. */
+  USERS_SCHEDULER_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+};
 
 export interface UsersConfig extends ServiceConfig {
   tokenIssuer: string;
   accessTokenTtlS: number;
+  schedulerIntervalMs: number;
 }
 
 /** Reads and validates the users service's environment; throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): UsersConfig {
-  const { service, extra } = loadServiceConfig('USERS', { port: 4001, database: DATABASE }, env, token);
+  const { service, extra } = loadServiceConfig('USERS', { port: 4001, database: DATABASE }, env, {
+    ...token,
+    ...scheduler,
+  });
   return {
     ...service,
     tokenIssuer: extra.USERS_TOKEN_ISSUER,
     accessTokenTtlS: extra.USERS_ACCESS_TOKEN_TTL_S,
+    schedulerIntervalMs: extra.USERS_SCHEDULER_INTERVAL_MS,
   };
 }
 

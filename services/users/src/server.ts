@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gql } from 'graphql-tag';
-import { startService, type RunningService, type ServiceDefinition } from '@concierge/kit';
+import { every, startService, type RunningService, type ServiceDefinition } from '@concierge/kit';
 import { SigningKeys } from './auth/signing-keys';
 import type { UsersConfig } from './config';
 import { createContext, type UsersContext } from './context';
 import { userModel } from './data/user.model';
+import { UserRepository } from './data/user.repository';
+import { runDueTransitions } from './domain/run-due-transitions';
 import { resolvers } from './resolvers';
 
 export const typeDefs = gql(readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'));
@@ -22,6 +24,21 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
       await userModel(runtime.db).init();
       keys = new SigningKeys(runtime.db);
       await keys.current();
+    },
+    background: (runtime) => {
+      const users = new UserRepository(userModel(runtime.db));
+      const logger = runtime.logger.child({ component: 'lifecycle-scheduler' });
+      return every(
+        config.schedulerIntervalMs,
+        async () => {
+          const fired = await runDueTransitions(new Date(), { users, contracts: runtime.contracts, logger });
+          if (fired > 0) {
+            logger.info({ fired }, 'due lifecycle transitions fired');
+            runtime.relay.kick();
+          }
+        },
+        logger,
+      );
     },
     routes: () => ({ '/.well-known/jwks.json': () => (keys as SigningKeys).jwks() }),
     context: createContext,

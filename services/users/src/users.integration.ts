@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import type { RunningService } from '@concierge/kit';
-import { ADMIN, eventually, graphql, MONGO_BASE, readTopic, serviceConfig } from '../../../test/testkit';
+import { ADMIN, eventually, graphql, MONGO_BASE, readTopic, usersConfig } from '../../../test/testkit';
 import { startServer } from './server';
 
 const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email displayName status } }`;
@@ -9,10 +9,10 @@ describe('users subgraph against the real database and broker', () => {
   let service: RunningService;
   let mongo: MongoClient;
   let dbName: string;
-  const config = serviceConfig('users');
+  const config = usersConfig();
 
   beforeAll(async () => {
-    service = await startServer({ ...config, tokenIssuer: 'concierge-users', accessTokenTtlS: 60 });
+    service = await startServer(config);
     mongo = await new MongoClient(MONGO_BASE).connect();
     dbName = new URL(config.mongoUri).pathname.slice(1);
   });

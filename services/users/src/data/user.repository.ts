@@ -1,10 +1,10 @@
-import { isDuplicateKey, outboxInsert, type EventEnvelope } from '@concierge/kit';
+import { isDuplicateKey, outboxInsert, outboxUpdate, type EventEnvelope } from '@concierge/kit';
 import type { UserModel, UserRecord } from './user.model';
 
 /** A user as the domain sees it: plain data, no outbox internals. */
-export type User = Omit<UserRecord, 'outbox' | 'outboxPending'>;
+export type User = Omit<UserRecord, 'outbox' | 'outboxPending' | 'outboxSeq'>;
 
-const PUBLIC = { outbox: 0, outboxPending: 0 } as const;
+const PUBLIC = { outbox: 0, outboxPending: 0, outboxSeq: 0 } as const;
 
 export class DuplicateUserError extends Error {
   constructor(readonly field: 'email') {
@@ -32,11 +32,56 @@ export class UserRepository {
   async insert(user: Omit<User, 'createdAt' | 'updatedAt'>, events: EventEnvelope[]): Promise<User> {
     try {
       const created = await this.model.create({ ...user, ...outboxInsert(events) });
-      const { outbox: _o, outboxPending: _p, ...plain } = created.toObject();
+      const { outbox: _o, outboxPending: _p, outboxSeq: _s, ...plain } = created.toObject();
       return plain;
     } catch (err) {
       if (isDuplicateKey(err)) throw new DuplicateUserError('email');
       throw err;
     }
+  }
+
+  /**
+   * Applies a change only if the user is still as the caller last read it (`expected`), together
+   * with its events in the same write. Returns false when someone else changed it first: this
+   * compare-and-set is also what lets only one scheduler replica fire a due transition.
+   */
+  async transition(
+    id: string,
+    expected: Pick<User, 'status' | 'dueAt'>,
+    change: Partial<Pick<User, 'status' | 'dueAt' | 'dueAction'>>,
+    events: EventEnvelope[],
+  ): Promise<boolean> {
+    const update = outboxUpdate(events);
+    const result = await this.model
+      .updateOne(
+        { _id: id, status: expected.status, dueAt: expected.dueAt },
+        { ...update, $set: { ...update.$set, ...change } },
+      )
+      .exec();
+    return result.modifiedCount === 1;
+  }
+
+  /** Claims one due transition for this replica; false when another replica claimed it first. */
+  async claimDue(userId: string, action: string, dueAt: Date): Promise<boolean> {
+    const claims = this.model.db.collection<{ _id: string }>('lifecycle_claims');
+    try {
+      await claims.insertOne({ _id: `${userId}|${action}|${dueAt.toISOString()}`, at: new Date() } as {
+        _id: string;
+      });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Users whose next transition fell due by `now`, oldest first. */
+  async findDue(now: Date, limit: number): Promise<User[]> {
+    return this.model
+      .find({ dueAt: { $lte: now } }, PUBLIC)
+      .sort({ dueAt: 1 })
+      .limit(limit)
+      .lean<User[]>()
+      .exec();
   }
 }

@@ -1,7 +1,24 @@
 import { NotFoundError, policy } from '@concierge/kit';
 import type { User } from '../data/user.repository';
+import { changeStatus } from '../domain/change-status';
 import { createUser, type CreateUserInput } from '../domain/create-user';
+import type { LifecycleAction } from '../domain/lifecycle';
 import type { UsersContext } from '../context';
+
+/** The on-demand lifecycle mutations: administrators only, one use case. */
+function lifecycle(action: LifecycleAction) {
+  return async (_: unknown, args: { id: string }, ctx: UsersContext) => {
+    policy.requireAdmin(ctx.principal);
+    const user = await changeStatus(args.id, action, {
+      users: ctx.users,
+      contracts: ctx.runtime.contracts,
+      actor: ctx.principal.userId ?? 'anonymous',
+      correlationId: ctx.correlationId,
+    });
+    ctx.runtime.relay.kick();
+    return user;
+  };
+}
 
 /** Only the user themselves or an administrator sees a user; others get null, as if absent. */
 async function visibleUser(id: string, ctx: UsersContext): Promise<User | null> {
@@ -32,10 +49,15 @@ export const resolvers = {
       ctx.runtime.relay.kick();
       return user;
     },
+    activateUser: lifecycle('ACTIVATE'),
+    suspendUser: lifecycle('SUSPEND'),
+    terminateUser: lifecycle('TERMINATE'),
   },
   User: {
     __resolveReference: (ref: { id: string }, ctx: UsersContext) => visibleUser(ref.id, ctx),
     id: (user: User) => user._id,
     createdAt: (user: User) => user.createdAt.toISOString(),
+    startDate: (user: User) => user.startDate?.toISOString() ?? null,
+    endDate: (user: User) => user.endDate?.toISOString() ?? null,
   },
 };

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { EventContracts, Logger } from '@concierge/kit';
+import type { UserRepository } from '../data/user.repository';
+import { applyTransition } from './change-status';
+
+export interface DueDeps {
+  users: UserRepository;
+  contracts: EventContracts;
+  logger: Logger;
+}
+
+/**
+ * Fires every start-date activation and end-date termination that fell due by `now` (first-day
+ * account creation, last-day termination), including those that fell due while the service was
+ * down. A replica first claims the transition (an insert keyed by user, action and due time, which
+ * the unique _id makes atomic on MongoDB and on FerretDB alike), so when several replicas run this
+ * at once each transition happens exactly once. Returns how many this call fired.
+ */
+export async function runDueTransitions(now: Date, deps: DueDeps, batch = 100): Promise<number> {
+  let fired = 0;
+  const due = await deps.users.findDue(now, batch);
+  for (const user of due) {
+    if (!user.dueAction || !user.dueAt) continue;
+    const correlationId = randomUUID();
+    // A conditional update alone is no claim on FerretDB v1: two concurrent ones both report a
+    // modification (last writer wins). An insert with a unique _id is.
+    if (!(await deps.users.claimDue(user._id, user.dueAction, user.dueAt))) continue;
+    try {
+      const won = await applyTransition(user, user.dueAction, 'SCHEDULE', {
+        ...deps,
+        actor: 'system:lifecycle-scheduler',
+        correlationId,
+      });
+      if (won) fired++;
+    } catch (err) {
+      // A due transition that is no longer allowed (e.g. terminated meanwhile) must not block the rest.
+      deps.logger.warn({ err, userId: user._id, correlationId }, 'scheduled transition skipped');
+    }
+  }
+  return fired;
+}

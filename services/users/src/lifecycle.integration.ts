@@ -1,0 +1,183 @@
+import type { Connection } from 'mongoose';
+import { connectMongo, createLogger, EventContracts, type RunningService } from '@concierge/kit';
+import { userModel } from './data/user.model';
+import { UserRepository } from './data/user.repository';
+import { createUser } from './domain/create-user';
+import { runDueTransitions } from './domain/run-due-transitions';
+import { ADMIN, dropDatabases, eventually, graphql, readTopic, usersConfig } from '../../../test/testkit';
+import { startServer } from './server';
+
+const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id status startDate endDate } }`;
+const STATUS = `query($id: ID!) { user(id: $id) { status } }`;
+
+describe('user lifecycle on start and end dates (real database and broker)', () => {
+  const config = usersConfig({ schedulerIntervalMs: 250 });
+  let a: RunningService;
+  let b: RunningService; // a second replica on the same database, with its own scheduler
+  let reader: Awaited<ReturnType<typeof readTopic>>;
+
+  beforeAll(async () => {
+    reader = await readTopic('concierge.user.v1');
+    a = await startServer(config);
+    b = await startServer({ ...config, groupId: `${config.groupId}-b` });
+  });
+  afterAll(async () => {
+    await reader.stop();
+    await Promise.all([a.stop(), b.stop()]);
+    await dropDatabases([new URL(config.mongoUri).pathname.slice(1)]);
+  });
+
+  const statusOf = async (id: string) =>
+    (await graphql<{ user: { status: string } }>(a.url, STATUS, { id }, ADMIN)).data?.user?.status;
+  const eventsOf = (id: string, type: string) =>
+    reader.values().filter((e) => e.subject === id && e.type === type) as { data: { trigger: string } }[];
+  const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+
+  it('when the start date comes, then the pending user is activated; when the end date comes, terminated', async () => {
+    const res = await graphql<{ createUser: { id: string; status: string } }>(
+      a.url,
+      CREATE,
+      {
+        input: {
+          email: 'joiner@example.org',
+          displayName: 'Joiner',
+          startDate: inSeconds(1.5),
+          endDate: inSeconds(4),
+        },
+      },
+      ADMIN,
+    );
+    expect(res.errors).toBeUndefined();
+    const { id, status } = res.data!.createUser;
+    expect(status).toBe('PENDING');
+
+    await eventually(async () => (await statusOf(id)) === 'ACTIVE', 15_000);
+    await eventually(async () => (await statusOf(id)) === 'TERMINATED', 15_000);
+    await eventually(async () => eventsOf(id, 'user.terminated').length === 1);
+    expect(eventsOf(id, 'user.activated')).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ trigger: 'SCHEDULE' }) }),
+    ]);
+  });
+
+  it('when two replicas run the scheduler, then each due transition fires exactly once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await graphql<{ createUser: { id: string } }>(
+        i % 2 ? a.url : b.url,
+        CREATE,
+        { input: { email: `batch-${i}@example.org`, displayName: `Batch ${i}`, startDate: inSeconds(1) } },
+        ADMIN,
+      );
+      ids.push(res.data!.createUser.id);
+    }
+    for (const id of ids) await eventually(async () => eventsOf(id, 'user.activated').length >= 1, 20_000);
+    await new Promise((r) => setTimeout(r, 2_000)); // room for a double fire to show up
+    for (const id of ids) expect(eventsOf(id, 'user.activated')).toHaveLength(1);
+  });
+
+  it('refuses to activate a terminated user with CONFLICT naming its status, and changes nothing', async () => {
+    const res = await graphql<{ createUser: { id: string } }>(
+      a.url,
+      CREATE,
+      { input: { email: 'leaver@example.org', displayName: 'Leaver' } },
+      ADMIN,
+    );
+    const id = res.data!.createUser.id;
+    const terminated = await graphql(
+      a.url,
+      `
+        mutation ($id: ID!) {
+          terminateUser(id: $id) {
+            status
+          }
+        }
+      `,
+      { id },
+      ADMIN,
+    );
+    expect(terminated.data).toEqual({ terminateUser: { status: 'TERMINATED' } });
+    const again = await graphql(
+      a.url,
+      `
+        mutation ($id: ID!) {
+          activateUser(id: $id) {
+            status
+          }
+        }
+      `,
+      { id },
+      ADMIN,
+    );
+    expect(again.errors?.[0]?.message).toMatch(/TERMINATED/);
+    expect(again.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(await statusOf(id)).toBe('TERMINATED');
+  });
+
+  it('refuses an end date before the start date on the endDate field and stores nothing', async () => {
+    const res = await graphql(
+      a.url,
+      CREATE,
+      {
+        input: {
+          email: 'backwards@example.org',
+          displayName: 'B',
+          startDate: inSeconds(100),
+          endDate: inSeconds(50),
+        },
+      },
+      ADMIN,
+    );
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'endDate' });
+    const retry = await graphql(
+      a.url,
+      CREATE,
+      { input: { email: 'backwards@example.org', displayName: 'B' } },
+      ADMIN,
+    );
+    expect(retry.errors).toBeUndefined(); // the e-mail was not taken by the refused attempt
+  });
+});
+
+describe('scheduler claims due transitions atomically', () => {
+  const config = usersConfig();
+  const dbName = new URL(config.mongoUri).pathname.slice(1);
+  let connections: Connection[] = [];
+
+  afterAll(async () => {
+    await Promise.all(connections.map((c) => c.close()));
+    await dropDatabases([dbName]);
+  });
+
+  it('when two schedulers read the same due users at the same moment, then each user is activated once', async () => {
+    connections = await Promise.all([connectMongo(config.mongoUri), connectMongo(config.mongoUri)]);
+    const contracts = new EventContracts();
+    const [one, two] = connections.map((db) => new UserRepository(userModel(db))) as [
+      UserRepository,
+      UserRepository,
+    ];
+    await userModel(connections[0]!).init();
+    const created = new Date(Date.now() - 60_000); // created a minute ago, starting 30 s ago
+    for (let i = 0; i < 20; i++) {
+      await createUser(
+        {
+          email: `race-${i}@example.org`,
+          displayName: `Race ${i}`,
+          startDate: new Date(Date.now() - 30_000).toISOString(),
+        },
+        { users: one, contracts, actor: 'test', correlationId: 'race', now: created },
+      );
+    }
+    const logger = createLogger('test', 'silent');
+    const [firedA, firedB] = await Promise.all([
+      runDueTransitions(new Date(), { users: one, contracts, logger }),
+      runDueTransitions(new Date(), { users: two, contracts, logger }),
+    ]);
+    expect(firedA + firedB).toBe(20);
+    const docs = await connections[0]!.collection('users').find({}).toArray();
+    for (const doc of docs) {
+      expect(doc.status).toBe('ACTIVE');
+      const types = (doc.outbox as { type: string }[]).map((e) => e.type);
+      expect(types.filter((t) => t === 'user.activated')).toHaveLength(1);
+    }
+  });
+});
