@@ -7,7 +7,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import { signPrincipal, type Principal, type ServiceConfig } from '@concierge/kit';
+import {
+  EventContracts,
+  ensureTopics,
+  signPrincipal,
+  type Principal,
+  type ServiceConfig,
+} from '@concierge/kit';
 
 export const ROOT = join(__dirname, '..', '..');
 export const MONGO_BASE = process.env.TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
@@ -74,8 +80,10 @@ export async function eventually<T>(
 
 export const kafka = new Kafka({ clientId: 'concierge-tests', brokers: BROKERS, logLevel: logLevel.NOTHING });
 
-/** Reads a topic from the beginning into `messages` until stopped. */
+/** Reads a topic from the beginning into `messages` until stopped; creates the catalogue's topics if need be. */
 export async function readTopic(topic: string) {
+  const contracts = new EventContracts();
+  await ensureTopics(kafka, contracts, Object.keys(contracts.catalogue.topics));
   const consumer = kafka.consumer({ groupId: `test.reader.${randomUUID()}` });
   const messages: KafkaMessage[] = [];
   await consumer.connect();
