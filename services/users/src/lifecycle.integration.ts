@@ -30,7 +30,10 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
   const statusOf = async (id: string) =>
     (await graphql<{ user: { status: string } }>(a.url, STATUS, { id }, ADMIN)).data?.user?.status;
   const eventsOf = (id: string, type: string) =>
-    reader.values().filter((e) => e.subject === id && e.type === type) as { data: { trigger: string } }[];
+    reader.values().filter((e) => e.subject === id && e.type === type) as {
+      id: string;
+      data: { trigger: string };
+    }[];
   const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
 
   it('when the start date comes, then the pending user is activated; when the end date comes, terminated', async () => {
@@ -53,10 +56,10 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
 
     await eventually(async () => (await statusOf(id)) === 'ACTIVE', 15_000);
     await eventually(async () => (await statusOf(id)) === 'TERMINATED', 15_000);
-    await eventually(async () => eventsOf(id, 'user.terminated').length === 1);
-    expect(eventsOf(id, 'user.activated')).toEqual([
-      expect.objectContaining({ data: expect.objectContaining({ trigger: 'SCHEDULE' }) }),
-    ]);
+    await eventually(async () => eventsOf(id, 'user.terminated').length >= 1);
+    const activated = eventsOf(id, 'user.activated');
+    expect(new Set(activated.map((e) => e.id)).size).toBe(1); // one transition (delivered at least once)
+    expect(activated[0]?.data.trigger).toBe('SCHEDULE');
   });
 
   it('when two replicas run the scheduler, then each due transition fires exactly once', async () => {
@@ -72,7 +75,12 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
     }
     for (const id of ids) await eventually(async () => eventsOf(id, 'user.activated').length >= 1, 20_000);
     await new Promise((r) => setTimeout(r, 2_000)); // room for a double fire to show up
-    for (const id of ids) expect(eventsOf(id, 'user.activated')).toHaveLength(1);
+    // Delivery is at least once (two relays may both send one outbox entry; consumers skip the
+    // repeat by event id), so count distinct events: one activation per user.
+    for (const id of ids) {
+      const distinct = new Set(eventsOf(id, 'user.activated').map((e) => e.id));
+      expect(distinct.size).toBe(1);
+    }
   });
 
   it('refuses to activate a terminated user with CONFLICT naming its status, and changes nothing', async () => {
