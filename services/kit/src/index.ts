@@ -15,3 +15,4 @@ export * from './events/outbox';
 export * from './events/publisher';
 export * from './events/retry';
 export * from './http/graphql-http';
+export * from './locks';

@@ -146,6 +146,54 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
   });
 });
 
+describe('writes racing the outbox relay', () => {
+  const config = usersConfig({ outboxPollMs: 20 });
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startServer(config);
+  });
+  afterAll(async () => {
+    await service.stop();
+    await dropDatabases([new URL(config.mongoUri).pathname.slice(1)]);
+  });
+
+  it('when transitions land while the relay clears outboxes, then none of them is lost', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const res = await graphql<{ createUser: { id: string } }>(
+        service.url,
+        CREATE,
+        { input: { email: `race-relay-${i}@example.org`, displayName: `R ${i}` } },
+        ADMIN,
+      );
+      ids.push(res.data!.createUser.id);
+    }
+    // Each suspension kicks the relay, which clears other documents while the next ones are written.
+    await Promise.all(
+      ids.map((id) =>
+        graphql(
+          service.url,
+          `
+            mutation ($id: ID!) {
+              suspendUser(id: $id) {
+                status
+              }
+            }
+          `,
+          { id },
+          ADMIN,
+        ),
+      ),
+    );
+    const users = service.runtime.db.collection('users');
+    await eventually(async () => (await users.countDocuments({ outboxPending: true })) === 0);
+    const statuses = await users
+      .find({ _id: { $in: ids as never[] } }, { projection: { status: 1 } })
+      .toArray();
+    expect(statuses.map((u) => u.status)).toEqual(ids.map(() => 'SUSPENDED'));
+  });
+});
+
 describe('scheduler claims due transitions atomically', () => {
   const config = usersConfig();
   const dbName = new URL(config.mongoUri).pathname.slice(1);

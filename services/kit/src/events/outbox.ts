@@ -1,4 +1,5 @@
 import type { Collection, Document, Filter } from 'mongodb';
+import { documentKey, withDocumentLocks } from '../locks';
 import type { Logger } from '../logger';
 import type { EventEnvelope } from './envelope';
 import type { EventPublisher } from './publisher';
@@ -108,9 +109,11 @@ export class OutboxRelay {
           { err, documentId: doc._id },
           'outbox events break their contract; set aside',
         );
-        await collection.updateOne(
-          { _id: doc._id, outboxSeq: doc.outboxSeq ?? { $exists: false } } as Filter<OutboxDocument>,
-          { $set: { outbox: [], outboxPending: false, outboxRejected: doc.outbox ?? [] } },
+        await withDocumentLocks(keysOf(collection, [doc]), () =>
+          collection.updateOne(
+            { _id: doc._id, outboxSeq: doc.outboxSeq ?? { $exists: false } } as Filter<OutboxDocument>,
+            { $set: { outbox: [], outboxPending: false, outboxRejected: doc.outbox ?? [] } },
+          ),
         );
       }
     }
@@ -158,17 +161,23 @@ export class OutboxRelay {
       // Compare-and-set on outboxSeq: a document that received events meanwhile keeps its whole
       // outbox and is published again next round (a duplicate its consumers skip), never lost.
       // ($pull with a condition on array elements is a silent no-op on FerretDB v1, hence no $pull.)
-      await collection.bulkWrite(
-        publishable.map((d) => ({
-          updateOne: {
-            filter: { _id: d._id, outboxSeq: d.outboxSeq ?? { $exists: false } } as Filter<OutboxDocument>,
-            update: { $set: { outbox: [], outboxPending: false } },
-          },
-        })),
-        { ordered: false },
+      await withDocumentLocks(keysOf(collection, publishable), () =>
+        collection.bulkWrite(
+          publishable.map((d) => ({
+            updateOne: {
+              filter: { _id: d._id, outboxSeq: d.outboxSeq ?? { $exists: false } } as Filter<OutboxDocument>,
+              update: { $set: { outbox: [], outboxPending: false } },
+            },
+          })),
+          { ordered: false },
+        ),
       );
       progress += Math.max(events.length, 1);
     }
     return progress;
   }
+}
+
+function keysOf(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): string[] {
+  return docs.map((d) => documentKey(collection.dbName, collection.collectionName, d._id));
 }

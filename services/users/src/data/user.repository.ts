@@ -1,4 +1,11 @@
-import { isDuplicateKey, outboxInsert, outboxUpdate, type EventEnvelope } from '@concierge/kit';
+import {
+  documentKey,
+  isDuplicateKey,
+  outboxInsert,
+  outboxUpdate,
+  withDocumentLocks,
+  type EventEnvelope,
+} from '@concierge/kit';
 import type { UserModel, UserRecord } from './user.model';
 
 /** A user as the domain sees it: plain data, no outbox internals. */
@@ -52,12 +59,15 @@ export class UserRepository {
     events: EventEnvelope[],
   ): Promise<boolean> {
     const update = outboxUpdate(events);
-    const result = await this.model
-      .updateOne(
-        { _id: id, status: expected.status, dueAt: expected.dueAt },
-        { ...update, $set: { ...update.$set, ...change } },
-      )
-      .exec();
+    const key = documentKey(this.model.db.name, this.model.collection.collectionName, id);
+    const result = await withDocumentLocks([key], () =>
+      this.model
+        .updateOne(
+          { _id: id, status: expected.status, dueAt: expected.dueAt },
+          { ...update, $set: { ...update.$set, ...change } },
+        )
+        .exec(),
+    );
     return result.modifiedCount === 1;
   }
 
