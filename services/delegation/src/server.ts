@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import DataLoader from 'dataloader';
 import { gql } from 'graphql-tag';
-import { startService, type RunningService, type ServiceConfig } from '@concierge/kit';
-import { delegationModel, DelegationRepository, type DelegationRecord } from './data/delegation.model';
+import { createGroupLoader, startService, type RunningService, type ServiceConfig } from '@concierge/kit';
+import { delegationModel, DelegationRepository } from './data/delegation.model';
 import { resolvers, type DelegationContext } from './resolvers';
 
 export const typeDefs = gql(readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'));
@@ -22,10 +21,10 @@ export async function startServer(config: ServiceConfig): Promise<RunningService
         const delegations = new DelegationRepository(delegationModel(runtime.db));
         return {
           ...base,
-          delegationsByDelegator: new DataLoader<string, DelegationRecord[]>(async (ids) => {
-            const rows = await delegations.byDelegators(ids);
-            return ids.map((id) => rows.filter((d) => d.delegatorId === id));
-          }),
+          delegationsByDelegator: createGroupLoader(
+            (ids) => delegations.byDelegators(ids),
+            (d) => d.delegatorId,
+          ),
         };
       },
     },

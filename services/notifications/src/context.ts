@@ -1,6 +1,5 @@
 import type DataLoader from 'dataloader';
-import { type RequestContext, type ServiceRuntime } from '@concierge/kit';
-import DataLoaderImpl from 'dataloader';
+import { createGroupLoader, type RequestContext, type ServiceRuntime } from '@concierge/kit';
 import { notificationModel } from './data/notification.model';
 import { NotificationRepository, type Notification } from './data/notification.repository';
 
@@ -13,9 +12,9 @@ export function createContext(base: RequestContext, runtime: ServiceRuntime): No
   const repository = new NotificationRepository(notificationModel(runtime.db));
   return {
     ...base,
-    notificationsByUser: new DataLoaderImpl<string, Notification[]>(async (userIds) => {
-      const rows = await repository.forUsers(userIds);
-      return userIds.map((id) => rows.filter((n) => n.userId === id));
-    }),
+    notificationsByUser: createGroupLoader(
+      (userIds) => repository.forUsers(userIds),
+      (n) => n.userId,
+    ),
   };
 }

@@ -5,16 +5,21 @@ import { createUser, type CreateUserInput } from '../domain/create-user';
 import type { LifecycleAction } from '../domain/lifecycle';
 import type { UsersContext } from '../context';
 
+/** What a users use case needs from the request: repository, contracts, who and which request. */
+function useCaseDeps(ctx: UsersContext) {
+  return {
+    users: ctx.users,
+    contracts: ctx.runtime.contracts,
+    actor: ctx.principal.userId ?? 'anonymous',
+    correlationId: ctx.correlationId,
+  };
+}
+
 /** The on-demand lifecycle mutations: administrators only, one use case. */
 function lifecycle(action: LifecycleAction) {
   return async (_: unknown, args: { id: string }, ctx: UsersContext) => {
     policy.requireAdmin(ctx.principal);
-    const user = await changeStatus(args.id, action, {
-      users: ctx.users,
-      contracts: ctx.runtime.contracts,
-      actor: ctx.principal.userId ?? 'anonymous',
-      correlationId: ctx.correlationId,
-    });
+    const user = await changeStatus(args.id, action, useCaseDeps(ctx));
     ctx.runtime.relay.kick();
     return user;
   };
@@ -40,12 +45,7 @@ export const resolvers = {
   Mutation: {
     createUser: async (_: unknown, args: { input: CreateUserInput }, ctx: UsersContext) => {
       policy.requireAdmin(ctx.principal);
-      const user = await createUser(args.input, {
-        users: ctx.users,
-        contracts: ctx.runtime.contracts,
-        actor: ctx.principal.userId ?? 'anonymous',
-        correlationId: ctx.correlationId,
-      });
+      const user = await createUser(args.input, useCaseDeps(ctx));
       ctx.runtime.relay.kick();
       return user;
     },
