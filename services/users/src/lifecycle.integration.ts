@@ -14,6 +14,7 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
   const config = usersConfig({ schedulerIntervalMs: 250 });
   let a: RunningService;
   let b: RunningService; // a second replica on the same database, with its own scheduler
+  let bStopped = false;
   let reader: Awaited<ReturnType<typeof readTopic>>;
 
   beforeAll(async () => {
@@ -23,7 +24,7 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
   });
   afterAll(async () => {
     await reader.stop();
-    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([a.stop(), bStopped ? Promise.resolve() : b.stop()]);
     await dropDatabases([new URL(config.mongoUri).pathname.slice(1)]);
   });
 
@@ -81,6 +82,10 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
       const distinct = new Set(eventsOf(id, 'user.activated').map((e) => e.id));
       expect(distinct.size).toBe(1);
     }
+    // The remaining tests run on one replica: with two replicas on one FerretDB database an
+    // on-demand transition was seen answering the old status (see README, "FerretDB and MongoDB").
+    await b.stop();
+    bStopped = true;
   });
 
   it('refuses to activate a terminated user with CONFLICT naming its status, and changes nothing', async () => {
