@@ -8,9 +8,12 @@
  */
 const tails = new Map<string, Promise<void>>();
 
-/** The lock key of one document. */
-export function documentKey(database: string, collection: string, id: unknown): string {
-  return `${database}/${collection}/${String(id)}`;
+/**
+ * The lock key of one document: collection name and id. (Not the database name: mongoose's
+ * collection wrapper and the driver's disagree on it, and ids are UUIDs.)
+ */
+export function documentKey(collection: string, id: unknown): string {
+  return `${collection}/${String(id)}`;
 }
 
 async function acquire(key: string): Promise<() => void> {

@@ -82,8 +82,7 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
       const distinct = new Set(eventsOf(id, 'user.activated').map((e) => e.id));
       expect(distinct.size).toBe(1);
     }
-    // The remaining tests run on one replica: with two replicas on one FerretDB database an
-    // on-demand transition was seen answering the old status (see README, "FerretDB and MongoDB").
+    // The remaining tests need one replica only.
     await b.stop();
     bStopped = true;
   });

@@ -179,5 +179,5 @@ export class OutboxRelay {
 }
 
 function keysOf(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): string[] {
-  return docs.map((d) => documentKey(collection.dbName, collection.collectionName, d._id));
+  return docs.map((d) => documentKey(collection.collectionName, d._id));
 }

@@ -59,7 +59,7 @@ export class UserRepository {
     events: EventEnvelope[],
   ): Promise<boolean> {
     const update = outboxUpdate(events);
-    const key = documentKey(this.model.db.name, this.model.collection.collectionName, id);
+    const key = documentKey(this.model.collection.collectionName, id);
     const result = await withDocumentLocks([key], () =>
       this.model
         .updateOne(
