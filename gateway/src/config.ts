@@ -30,7 +30,6 @@ export interface GatewayConfig {
 /** Reads and validates the gateway's environment. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   // @apollo/gateway 2.12+ reports usage metrics to Apollo unless this is set; nothing may call home.
-  env.APOLLO_TELEMETRY_DISABLED = 'true';
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const e = parseEnv(schema, env);
   return {

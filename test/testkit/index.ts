@@ -83,7 +83,7 @@ export const kafka = new Kafka({ clientId: 'concierge-tests', brokers: BROKERS, 
 /** Reads a topic from the beginning into `messages` until stopped; creates the catalogue's topics if need be. */
 export async function readTopic(topic: string) {
   const contracts = new EventContracts();
-  await ensureTopics(kafka, contracts, Object.keys(contracts.catalogue.topics));
+  await ensureTopics(kafka, contracts);
   const consumer = kafka.consumer({ groupId: `test.reader.${randomUUID()}` });
   const messages: KafkaMessage[] = [];
   await consumer.connect();

@@ -63,11 +63,6 @@ export const serviceEnv = {
   OUTBOX_POLL_MS: millis(1000),
 };
 
-/** Reads the whole environment; the only place outside config.ts files that touches process.env. */
-export function environment(): Record<string, string | undefined> {
-  return process.env;
-}
-
 /** Where a subgraph listens and which database it owns, when the environment does not say. */
 export interface ServiceDefaults {
   port: number;

@@ -78,7 +78,7 @@ export async function startService<C extends RequestContext>(
   const contracts = new EventContracts();
   const db = await connectMongo(config.mongoUri);
   const kafka = createKafka(`concierge-${definition.name}`, config.kafkaBrokers, logger);
-  await ensureTopics(kafka, contracts, Object.keys(contracts.catalogue.topics));
+  await ensureTopics(kafka, contracts);
   const publisher = new EventPublisher(kafka, contracts, logger.child({ component: 'publisher' }));
   const relay = new OutboxRelay({
     collections: (definition.outboxCollections ?? []).map((name) => db.collection<OutboxDocument>(name)),

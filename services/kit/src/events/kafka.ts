@@ -31,11 +31,15 @@ export function createKafka(clientId: string, brokers: string[], logger: Logger)
 }
 
 /**
- * Creates the catalogue's topics that do not exist yet and waits for their leaders (brokers do
+ * Creates the given topics (by default every topic of the catalogue) that do not exist yet and waits for their leaders (brokers do
  * not auto-create topics; kafkajs issue 1008 is why leaders are awaited). Safe to call from many
  * processes at once.
  */
-export async function ensureTopics(kafka: Kafka, contracts: EventContracts, topics: string[]): Promise<void> {
+export async function ensureTopics(
+  kafka: Kafka,
+  contracts: EventContracts,
+  topics: string[] = Object.keys(contracts.catalogue.topics),
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -59,11 +63,6 @@ export async function ensureTopics(kafka: Kafka, contracts: EventContracts, topi
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Every topic of the catalogue, dead-letter topic included. */
-export function allTopics(contracts: EventContracts): string[] {
-  return Object.keys(contracts.catalogue.topics);
 }
 
 /**
