@@ -6,9 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventContracts, type RunningService } from '@concierge/kit';
 import { startServer as startUsers } from '@concierge/users';
+import { organizationModel } from '../../services/users/src/data/organization.model';
+import { OrganizationRepository } from '../../services/users/src/data/organization.repository';
 import { userModel } from '../../services/users/src/data/user.model';
 import { UserRepository } from '../../services/users/src/data/user.repository';
 import { createUser } from '../../services/users/src/domain/create-user';
+import { createOrganization } from '../../services/users/src/domain/organizations/create-organization';
 import { dropDatabases, kafka, usersConfig } from '../testkit';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1000);
@@ -91,11 +94,18 @@ describe('outbox benchmark', () => {
     });
     await producer.disconnect();
 
-    const repo = new UserRepository(userModel(users.runtime.db));
+    const deps = {
+      users: new UserRepository(userModel(users.runtime.db)),
+      orgs: new OrganizationRepository(organizationModel(users.runtime.db)),
+      contracts,
+      actor: 'bench',
+      correlationId: 'bench',
+    };
+    const org = await createOrganization({ code: 'BENCH', name: 'Bench', kind: 'BUSINESS_UNIT' }, deps);
     const outbox = await measure('createUser write + outbox relay', async (i, tag) => {
       const user = await createUser(
-        { email: `bench-${tag}-${i}@example.org`, displayName: `Bench ${i}` },
-        { users: repo, contracts, actor: 'bench', correlationId: tag },
+        { organizationId: org._id, email: `bench-${tag}-${i}@example.org`, displayName: `Bench ${i}` },
+        { ...deps, correlationId: tag },
       );
       users.runtime.relay.kick();
       return user._id;

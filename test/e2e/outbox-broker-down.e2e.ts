@@ -1,17 +1,28 @@
 import type { RunningService } from '@concierge/kit';
 import { startServer as startNotifications } from '@concierge/notifications';
 import { startServer as startUsers } from '@concierge/users';
-import { ADMIN, broker, dropDatabases, eventually, graphql, serviceConfig, usersConfig } from '../testkit';
+import {
+  ADMIN,
+  broker,
+  createOrg,
+  dropDatabases,
+  eventually,
+  graphql,
+  serviceConfig,
+  usersConfig,
+} from '../testkit';
 
 const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`;
 
 describe('transactional outbox while the broker is down', () => {
   let users: RunningService;
   let notifications: RunningService;
+  let org: string;
 
   beforeAll(async () => {
     users = await startUsers(usersConfig());
     notifications = await startNotifications(serviceConfig('notifications'));
+    org = await createOrg(users.url);
   });
   afterAll(async () => {
     broker('start'); // never leave the broker down for the next test file
@@ -27,7 +38,13 @@ describe('transactional outbox while the broker is down', () => {
     const res = await graphql<{ createUser: { id: string } }>(
       users.url,
       CREATE,
-      { input: { email: 'offline@example.org', displayName: 'Written While Kafka Was Down' } },
+      {
+        input: {
+          organizationId: org,
+          email: 'offline@example.org',
+          displayName: 'Written While Kafka Was Down',
+        },
+      },
       ADMIN,
     );
     expect(res.errors).toBeUndefined();

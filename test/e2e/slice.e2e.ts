@@ -1,4 +1,4 @@
-import { eventually, graphql } from '../testkit';
+import { createOrg, eventually, graphql } from '../testkit';
 import { startStack } from '../testkit/stack';
 
 const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email status } }`;
@@ -8,8 +8,10 @@ type Read = { user: { id: string; email: string; notifications: { kind: string; 
 
 describe('through the gateway', () => {
   let stack: Awaited<ReturnType<typeof startStack>>;
+  let org: string;
   beforeAll(async () => {
     stack = await startStack();
+    org = await createOrg(stack.users.url);
   });
   afterAll(() => stack.stop());
 
@@ -20,7 +22,7 @@ describe('through the gateway', () => {
     const created = await graphql<{ createUser: { id: string } }>(
       stack.gateway.url,
       CREATE,
-      { input: { email: 'ada@example.org', displayName: 'Ada Lovelace' } },
+      { input: { organizationId: org, email: 'ada@example.org', displayName: 'Ada Lovelace' } },
       admin,
     );
     expect(created.errors).toBeUndefined();
@@ -50,7 +52,7 @@ describe('through the gateway', () => {
   });
 
   it('refuses anonymous callers with UNAUTHENTICATED and ordinary users with FORBIDDEN', async () => {
-    const input = { input: { email: 'eve@example.org', displayName: 'Eve' } };
+    const input = { input: { organizationId: org, email: 'eve@example.org', displayName: 'Eve' } };
     const anonymous = await graphql(stack.gateway.url, CREATE, input);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const ordinary = await graphql(stack.gateway.url, CREATE, input, bearer(await stack.token('u-2')));

@@ -136,3 +136,23 @@ export function usersConfig(overrides: Partial<ServiceConfig> & { schedulerInter
     schedulerIntervalMs: overrides.schedulerIntervalMs ?? 300,
   };
 }
+
+const CREATE_ORG = `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }`;
+
+/** Creates an organisation through the graph (as an administrator) and returns its id. */
+export async function createOrg(
+  url: string,
+  input: Record<string, unknown> = {},
+  auth: Principal | Record<string, string> = ADMIN,
+): Promise<string> {
+  const res = await graphql<{ createOrganization: { id: string } }>(
+    url,
+    CREATE_ORG,
+    {
+      input: { code: `ORG-${randomUUID().slice(0, 8)}`, name: 'Test unit', kind: 'BUSINESS_UNIT', ...input },
+    },
+    auth,
+  );
+  if (!res.data) throw new Error(`createOrganization failed: ${JSON.stringify(res.errors)}`);
+  return res.data.createOrganization.id;
+}

@@ -9,9 +9,14 @@ import { dropDatabases, ROOT, SECRET, serviceConfig, usersConfig } from './index
 
 export const ISSUER = 'concierge-users';
 
-/** The four subgraphs and the gateway in this process, each subgraph on its own fresh database. */
-export async function startStack() {
-  const users = await startUsers(usersConfig());
+/**
+ * The four subgraphs and the gateway in this process, each subgraph on its own fresh database.
+ * `usersMongoOptions` is appended to the users database URI (e.g. monitorCommands=true to count round trips).
+ */
+export async function startStack(options: { usersMongoOptions?: string } = {}) {
+  const usersSettings = usersConfig();
+  if (options.usersMongoOptions) usersSettings.mongoUri += `?${options.usersMongoOptions}`;
+  const users = await startUsers(usersSettings);
   const [accessRequests, delegation, notifications] = await Promise.all([
     startAccessRequests(serviceConfig('access-requests')),
     startDelegation(serviceConfig('delegation')),

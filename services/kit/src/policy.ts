@@ -2,33 +2,73 @@ import { ForbiddenError, UnauthenticatedError } from './errors';
 import type { Principal } from './principal';
 
 /**
- * The one place services ask "may this principal do this?". Global roles only for now; scoped admin
- * roles (delegation service) extend `allows` without touching the resolvers that call `require*`.
+ * What a caller may want to do. Resolvers name the capability and the resource; the rules that
+ * answer live here only, so scoped admin roles (delegation service) change this file and not the
+ * resolvers.
  */
+export type Capability =
+  | 'user:read'
+  | 'user:create'
+  | 'user:update'
+  | 'user:lifecycle'
+  | 'user:list'
+  | 'organization:read'
+  | 'organization:write'
+  | 'credential:change-own'
+  | 'credential:reset'
+  | 'audit:read'
+  | 'import:run';
+
+/** The thing acted on: a user and/or the organisation it belongs to. */
+export interface Resource {
+  userId?: string;
+  organizationId?: string;
+}
+
+/** Capabilities a signed-in user holds on their own record without any role. */
+const SELF: ReadonlySet<Capability> = new Set(['user:read', 'credential:change-own']);
+
+type SignedIn = Principal & { kind: 'user'; userId: string };
+
 interface Policy {
+  /** Whether the principal may exercise `capability` on `resource`. */
+  can(principal: Principal, capability: Capability, resource?: Resource): boolean;
+  /** Throws UNAUTHENTICATED for anonymous callers and FORBIDDEN when `can` says no. */
+  require(principal: Principal, capability: Capability, resource?: Resource): asserts principal is SignedIn;
   isAdmin(principal: Principal): boolean;
   isSelfOrAdmin(principal: Principal, userId: string): boolean;
-  requireUser(principal: Principal): asserts principal is Principal & { kind: 'user'; userId: string };
+  requireUser(principal: Principal): asserts principal is SignedIn;
   requireAdmin(principal: Principal): void;
   requireSelfOrAdmin(principal: Principal, userId: string): void;
 }
 
 export const policy: Policy = {
-  isAdmin(principal: Principal): boolean {
+  can(principal, capability, resource = {}) {
+    if (principal.kind !== 'user' || !principal.userId) return false;
+    if (policy.isAdmin(principal)) return true;
+    return SELF.has(capability) && resource.userId === principal.userId;
+  },
+  require(principal, capability, resource) {
+    policy.requireUser(principal);
+    if (!policy.can(principal, capability, resource)) {
+      throw new ForbiddenError(`You may not ${capability.replace(':', ' ').replace('-', ' ')} here`);
+    }
+  },
+  isAdmin(principal) {
     return principal.kind === 'user' && principal.roles.includes('admin');
   },
   /** The caller is the user themselves, or an administrator. */
-  isSelfOrAdmin(principal: Principal, userId: string): boolean {
-    return (principal.kind === 'user' && principal.userId === userId) || policy.isAdmin(principal);
+  isSelfOrAdmin(principal, userId) {
+    return policy.can(principal, 'user:read', { userId });
   },
-  requireUser(principal: Principal): asserts principal is Principal & { kind: 'user'; userId: string } {
+  requireUser(principal) {
     if (principal.kind !== 'user' || !principal.userId) throw new UnauthenticatedError();
   },
-  requireAdmin(principal: Principal): void {
+  requireAdmin(principal) {
     policy.requireUser(principal);
     if (!policy.isAdmin(principal)) throw new ForbiddenError('Only an administrator may do this');
   },
-  requireSelfOrAdmin(principal: Principal, userId: string): void {
+  requireSelfOrAdmin(principal, userId) {
     policy.requireUser(principal);
     if (!policy.isSelfOrAdmin(principal, userId)) throw new ForbiddenError('You may only see your own data');
   },

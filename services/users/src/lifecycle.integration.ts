@@ -1,10 +1,21 @@
 import type { Connection } from 'mongoose';
 import { connectMongo, createLogger, EventContracts, type RunningService } from '@concierge/kit';
+import { organizationModel } from './data/organization.model';
+import { OrganizationRepository } from './data/organization.repository';
 import { userModel } from './data/user.model';
 import { UserRepository } from './data/user.repository';
 import { createUser } from './domain/create-user';
+import { createOrganization } from './domain/organizations/create-organization';
 import { runDueTransitions } from './domain/run-due-transitions';
-import { ADMIN, dropDatabases, eventually, graphql, readTopic, usersConfig } from '../../../test/testkit';
+import {
+  ADMIN,
+  createOrg,
+  dropDatabases,
+  eventually,
+  graphql,
+  readTopic,
+  usersConfig,
+} from '../../../test/testkit';
 import { startServer } from './server';
 
 const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id status startDate endDate } }`;
@@ -16,11 +27,13 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
   let b: RunningService; // a second replica on the same database, with its own scheduler
   let bStopped = false;
   let reader: Awaited<ReturnType<typeof readTopic>>;
+  let org: string;
 
   beforeAll(async () => {
     reader = await readTopic('concierge.user.v1');
     a = await startServer(config);
     b = await startServer({ ...config, groupId: `${config.groupId}-b` });
+    org = await createOrg(a.url);
   });
   afterAll(async () => {
     await reader.stop();
@@ -43,6 +56,7 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
       CREATE,
       {
         input: {
+          organizationId: org,
           email: 'joiner@example.org',
           displayName: 'Joiner',
           startDate: inSeconds(1.5),
@@ -69,7 +83,14 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
       const res = await graphql<{ createUser: { id: string } }>(
         i % 2 ? a.url : b.url,
         CREATE,
-        { input: { email: `batch-${i}@example.org`, displayName: `Batch ${i}`, startDate: inSeconds(1) } },
+        {
+          input: {
+            organizationId: org,
+            email: `batch-${i}@example.org`,
+            displayName: `Batch ${i}`,
+            startDate: inSeconds(1),
+          },
+        },
         ADMIN,
       );
       ids.push(res.data!.createUser.id);
@@ -91,7 +112,7 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
     const res = await graphql<{ createUser: { id: string } }>(
       a.url,
       CREATE,
-      { input: { email: 'leaver@example.org', displayName: 'Leaver' } },
+      { input: { organizationId: org, email: 'leaver@example.org', displayName: 'Leaver' } },
       ADMIN,
     );
     const id = res.data!.createUser.id;
@@ -131,6 +152,7 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
       CREATE,
       {
         input: {
+          organizationId: org,
           email: 'backwards@example.org',
           displayName: 'B',
           startDate: inSeconds(100),
@@ -143,7 +165,7 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
     const retry = await graphql(
       a.url,
       CREATE,
-      { input: { email: 'backwards@example.org', displayName: 'B' } },
+      { input: { organizationId: org, email: 'backwards@example.org', displayName: 'B' } },
       ADMIN,
     );
     expect(retry.errors).toBeUndefined(); // the e-mail was not taken by the refused attempt
@@ -153,8 +175,10 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
 describe('writes racing the outbox relay', () => {
   const config = usersConfig({ outboxPollMs: 20 });
   let service: RunningService;
+  let org: string;
   beforeAll(async () => {
     service = await startServer(config);
+    org = await createOrg(service.url);
   });
   afterAll(async () => {
     await service.stop();
@@ -167,7 +191,7 @@ describe('writes racing the outbox relay', () => {
       const res = await graphql<{ createUser: { id: string } }>(
         service.url,
         CREATE,
-        { input: { email: `race-relay-${i}@example.org`, displayName: `R ${i}` } },
+        { input: { organizationId: org, email: `race-relay-${i}@example.org`, displayName: `R ${i}` } },
         ADMIN,
       );
       ids.push(res.data!.createUser.id);
@@ -216,15 +240,19 @@ describe('scheduler claims due transitions atomically', () => {
       UserRepository,
     ];
     await userModel(connections[0]!).init();
+    const orgs = new OrganizationRepository(organizationModel(connections[0]!));
+    const deps = { users: one, orgs, contracts, actor: 'test', correlationId: 'race' };
+    const org = await createOrganization({ code: 'RACE', name: 'Race', kind: 'BUSINESS_UNIT' }, deps);
     const created = new Date(Date.now() - 60_000); // created a minute ago, starting 30 s ago
     for (let i = 0; i < 20; i++) {
       await createUser(
         {
+          organizationId: org._id,
           email: `race-${i}@example.org`,
           displayName: `Race ${i}`,
           startDate: new Date(Date.now() - 30_000).toISOString(),
         },
-        { users: one, contracts, actor: 'test', correlationId: 'race', now: created },
+        { ...deps, now: created },
       );
     }
     const logger = createLogger('test', 'silent');

@@ -5,6 +5,7 @@ import { every, startService, type RunningService, type ServiceDefinition } from
 import { SigningKeys } from './auth/signing-keys';
 import type { UsersConfig } from './config';
 import { createContext, type UsersContext } from './context';
+import { organizationModel } from './data/organization.model';
 import { userModel } from './data/user.model';
 import { UserRepository } from './data/user.repository';
 import { runDueTransitions } from './domain/run-due-transitions';
@@ -19,9 +20,10 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
     name: 'users',
     typeDefs,
     resolvers,
-    outboxCollections: ['users'],
+    outboxCollections: ['users', 'organizations'],
     init: async (runtime) => {
       await userModel(runtime.db).init();
+      await organizationModel(runtime.db).init();
       keys = new SigningKeys(runtime.db);
       await keys.current();
     },

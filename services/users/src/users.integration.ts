@@ -1,6 +1,14 @@
 import { MongoClient } from 'mongodb';
 import type { RunningService } from '@concierge/kit';
-import { ADMIN, eventually, graphql, MONGO_BASE, readTopic, usersConfig } from '../../../test/testkit';
+import {
+  ADMIN,
+  createOrg,
+  eventually,
+  graphql,
+  MONGO_BASE,
+  readTopic,
+  usersConfig,
+} from '../../../test/testkit';
 import { startServer } from './server';
 
 const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email displayName status } }`;
@@ -9,12 +17,14 @@ describe('users subgraph against the real database and broker', () => {
   let service: RunningService;
   let mongo: MongoClient;
   let dbName: string;
+  let org: string;
   const config = usersConfig();
 
   beforeAll(async () => {
     service = await startServer(config);
     mongo = await new MongoClient(MONGO_BASE).connect();
     dbName = new URL(config.mongoUri).pathname.slice(1);
+    org = await createOrg(service.url);
   });
   afterAll(async () => {
     await service.stop();
@@ -30,7 +40,7 @@ describe('users subgraph against the real database and broker', () => {
       const res = await graphql<{ createUser: { id: string; email: string; status: string } }>(
         service.url,
         CREATE,
-        { input: { email: '  Grace.Hopper@Example.ORG ', displayName: 'Grace Hopper' } },
+        { input: { organizationId: org, email: '  Grace.Hopper@Example.ORG ', displayName: 'Grace Hopper' } },
         ADMIN,
       );
       expect(res.errors).toBeUndefined();
@@ -71,7 +81,7 @@ describe('users subgraph against the real database and broker', () => {
       const res = await graphql<{ createUser: { id: string } }>(
         service.url,
         CREATE,
-        { input: { email: 'after-broken@example.org', displayName: 'After' } },
+        { input: { organizationId: org, email: 'after-broken@example.org', displayName: 'After' } },
         ADMIN,
       );
       await waitForEvent(reader, res.data!.createUser.id);
@@ -88,13 +98,18 @@ describe('users subgraph against the real database and broker', () => {
 
   it('refuses an invalid e-mail with BAD_USER_INPUT on the field and stores nothing', async () => {
     const before = await users().countDocuments();
-    const res = await graphql(service.url, CREATE, { input: { email: 'nope', displayName: 'X' } }, ADMIN);
+    const res = await graphql(
+      service.url,
+      CREATE,
+      { input: { organizationId: org, email: 'nope', displayName: 'X' } },
+      ADMIN,
+    );
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
     expect(await users().countDocuments()).toBe(before);
   });
 
   it('refuses a duplicate e-mail with CONFLICT and leaves the first user unchanged', async () => {
-    const input = { email: 'dup@example.org', displayName: 'First' };
+    const input = { organizationId: org, email: 'dup@example.org', displayName: 'First' };
     const first = await graphql<{ createUser: { id: string } }>(service.url, CREATE, { input }, ADMIN);
     expect(first.errors).toBeUndefined();
     const before = await users().countDocuments();
@@ -112,7 +127,7 @@ describe('users subgraph against the real database and broker', () => {
     const res = await graphql(
       service.url,
       CREATE,
-      { input: { email: 'x@example.org', displayName: 'X' } },
+      { input: { organizationId: org, email: 'x@example.org', displayName: 'X' } },
       { kind: 'user', userId: 'someone', roles: [] },
     );
     expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

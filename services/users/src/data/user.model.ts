@@ -2,12 +2,31 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { OUTBOX_INDEX, type EventEnvelope } from '@concierge/kit';
 
 export type UserStatus = 'PENDING' | 'ACTIVE' | 'SUSPENDED' | 'TERMINATED';
+export type EmployeeType = 'EMPLOYEE' | 'CONTRACTOR' | 'PARTNER' | 'SERVICE';
+export const EMPLOYEE_TYPES: readonly EmployeeType[] = ['EMPLOYEE', 'CONTRACTOR', 'PARTNER', 'SERVICE'];
 
 /** A user as stored. */
 export interface UserRecord {
   _id: string;
+  /** The user's id in the source system it came from (HR, a directory), with that system's name. */
+  externalId: string | null;
+  source: string | null;
+  /** `source:externalId`, unique; absent when the user has no external id (sparse index). */
+  externalKey?: string;
+  /** Unique, lower case; defaults to the e-mail address. */
+  username: string;
+  /** Unique, lower case. */
   email: string;
+  givenName: string | null;
+  familyName: string | null;
   displayName: string;
+  title: string | null;
+  department: string | null;
+  employeeType: EmployeeType;
+  organizationId: string;
+  managerId: string | null;
+  /** Custom attributes declared by the organisation (or an ancestor), typed. */
+  attributes: Record<string, string | number | boolean>;
   status: UserStatus;
   startDate: Date | null;
   endDate: Date | null;
@@ -24,8 +43,20 @@ export interface UserRecord {
 const userSchema = new Schema<UserRecord>(
   {
     _id: { type: String, required: true },
+    externalId: { type: String, default: null },
+    source: { type: String, default: null },
+    externalKey: { type: String },
+    username: { type: String, required: true },
     email: { type: String, required: true },
+    givenName: { type: String, default: null },
+    familyName: { type: String, default: null },
     displayName: { type: String, required: true },
+    title: { type: String, default: null },
+    department: { type: String, default: null },
+    employeeType: { type: String, required: true, enum: EMPLOYEE_TYPES },
+    organizationId: { type: String, required: true },
+    managerId: { type: String, default: null },
+    attributes: { type: Schema.Types.Mixed, default: {} },
     status: { type: String, required: true, enum: ['PENDING', 'ACTIVE', 'SUSPENDED', 'TERMINATED'] },
     startDate: { type: Date, default: null },
     endDate: { type: Date, default: null },
@@ -35,10 +66,17 @@ const userSchema = new Schema<UserRecord>(
     outboxPending: { type: Boolean },
     outboxSeq: { type: Number },
   },
-  { collection: 'users', timestamps: true, versionKey: false },
+  { collection: 'users', timestamps: true, versionKey: false, minimize: false },
 );
-// createUser's duplicate check and login by e-mail.
+// Duplicate checks and sign-in by e-mail or username.
 userSchema.index({ email: 1 }, { unique: true });
+userSchema.index({ username: 1 }, { unique: true });
+// Imports and the HR feed find a user by source and external id; users without one are not indexed.
+userSchema.index({ externalKey: 1 }, { unique: true, sparse: true });
+// users(filter: { organizationId }) and the organisation's member list.
+userSchema.index({ organizationId: 1 });
+// directReports and users(filter: { managerId }).
+userSchema.index({ managerId: 1 });
 // The lifecycle scheduler's scan for transitions that fell due.
 userSchema.index({ dueAt: 1 });
 // The outbox relay's scan for unpublished events.

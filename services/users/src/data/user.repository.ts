@@ -6,22 +6,48 @@ import {
   withDocumentLocks,
   type EventEnvelope,
 } from '@concierge/kit';
-import type { UserModel, UserRecord } from './user.model';
+import type { FilterQuery } from 'mongoose';
+import type { EmployeeType, UserModel, UserRecord, UserStatus } from './user.model';
 
-/** A user as the domain sees it: plain data, no outbox internals. */
-export type User = Omit<UserRecord, 'outbox' | 'outboxPending' | 'outboxSeq'>;
+/**
+ * A user as the domain sees it: plain data without the outbox. `outboxSeq` grows with every write
+ * that carries events (all of them do), so it serves as the version a compare-and-set checks.
+ */
+export type User = Omit<UserRecord, 'outbox' | 'outboxPending'>;
 
-const PUBLIC = { outbox: 0, outboxPending: 0, outboxSeq: 0 } as const;
+const PUBLIC = { outbox: 0, outboxPending: 0 } as const;
+
+export type UniqueField = 'email' | 'username' | 'externalId';
 
 export class DuplicateUserError extends Error {
-  constructor(readonly field: 'email') {
+  constructor(readonly field: UniqueField) {
     super(`duplicate ${field}`);
   }
 }
 
+export type UserSortField = 'displayName' | 'email' | 'createdAt';
+
+/** What users(filter, first, after) asks the store for. */
+export interface UserQuery {
+  organizationIds?: string[];
+  status?: UserStatus[];
+  managerId?: string;
+  employeeType?: EmployeeType[];
+  /** Case-insensitive text matched in display name, e-mail and username. */
+  text?: string;
+  sort: UserSortField;
+  /** Keyset position: the sort value and id of the last row already seen. */
+  after?: { value: string | Date; id: string };
+  limit: number;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Reads and writes users; returns plain objects. */
 export class UserRepository {
-  constructor(private readonly model: UserModel) {}
+  constructor(readonly model: UserModel) {}
 
   async findById(id: string): Promise<User | null> {
     return this.model.findById(id, PUBLIC).lean<User>().exec();
@@ -35,27 +61,134 @@ export class UserRepository {
       .exec();
   }
 
+  /** One query for the direct reports of many managers (DataLoader batches). */
+  async findByManagerIds(managerIds: readonly string[]): Promise<User[]> {
+    return this.model
+      .find({ managerId: { $in: [...managerIds] } }, PUBLIC)
+      .sort({ displayName: 1, _id: 1 })
+      .lean<User[]>()
+      .exec();
+  }
+
+  /** Users by `source:externalId` keys (imports and the HR feed). */
+  async findByExternalKeys(keys: readonly string[]): Promise<User[]> {
+    return this.model
+      .find({ externalKey: { $in: [...keys] } }, PUBLIC)
+      .lean<User[]>()
+      .exec();
+  }
+
+  /** A page of users, keyset-paginated on (sort field, id). */
+  async list(query: UserQuery): Promise<User[]> {
+    const filter = this.filterOf(query);
+    if (query.after) {
+      const { value, id } = query.after;
+      const position: FilterQuery<UserRecord> = {
+        $or: [{ [query.sort]: { $gt: value } }, { [query.sort]: value, _id: { $gt: id } }],
+      };
+      Object.assign(filter, filter.$or ? { $and: [{ $or: filter.$or }, position] } : position);
+      if (filter.$and) delete filter.$or;
+    }
+    return this.model
+      .find(filter, PUBLIC)
+      .sort({ [query.sort]: 1, _id: 1 })
+      .limit(query.limit)
+      .lean<User[]>()
+      .exec();
+  }
+
+  async count(query: Omit<UserQuery, 'after' | 'limit' | 'sort'>): Promise<number> {
+    return this.model.countDocuments(this.filterOf(query)).exec();
+  }
+
+  private filterOf(query: Omit<UserQuery, 'after' | 'limit' | 'sort'>): FilterQuery<UserRecord> {
+    const filter: FilterQuery<UserRecord> = {};
+    if (query.organizationIds) filter.organizationId = { $in: query.organizationIds };
+    if (query.status) filter.status = { $in: query.status };
+    if (query.managerId) filter.managerId = query.managerId;
+    if (query.employeeType) filter.employeeType = { $in: query.employeeType };
+    if (query.text) {
+      const pattern = new RegExp(escapeRegex(query.text), 'i');
+      filter.$or = [{ displayName: pattern }, { email: pattern }, { username: pattern }];
+    }
+    return filter;
+  }
+
   /** Inserts the user and its events in one document write (transactional outbox). */
-  async insert(user: Omit<User, 'createdAt' | 'updatedAt'>, events: EventEnvelope[]): Promise<User> {
+  async insert(
+    user: Omit<User, 'createdAt' | 'updatedAt' | 'outboxSeq'>,
+    events: EventEnvelope[],
+  ): Promise<User> {
     try {
       const created = await this.model.create({ ...user, ...outboxInsert(events) });
-      const { outbox: _o, outboxPending: _p, outboxSeq: _s, ...plain } = created.toObject();
+      const { outbox: _o, outboxPending: _p, ...plain } = created.toObject();
       return plain;
     } catch (err) {
-      if (isDuplicateKey(err)) throw new DuplicateUserError('email');
+      if (isDuplicateKey(err)) throw new DuplicateUserError(await this.duplicateField(user));
       throw err;
     }
   }
 
   /**
-   * Applies a change only if the user is still as the caller last read it (`expected`), together
-   * with its events in the same write. Returns false when someone else changed it first: this
-   * compare-and-set is also what lets only one scheduler replica fire a due transition.
+   * Which unique field a rejected write collides on. FerretDB's duplicate-key error does not name
+   * the index, so the store is asked (only on this error path).
+   */
+  async duplicateField(
+    user: Pick<User, 'email' | 'username' | 'externalKey'>,
+    exceptId?: string,
+  ): Promise<UniqueField> {
+    const other = exceptId ? { _id: { $ne: exceptId } } : {};
+    if (await this.model.exists({ email: user.email, ...other })) return 'email';
+    if (await this.model.exists({ username: user.username, ...other })) return 'username';
+    if (user.externalKey && (await this.model.exists({ externalKey: user.externalKey, ...other }))) {
+      return 'externalId';
+    }
+    return 'email';
+  }
+
+  /**
+   * Writes `change` with its events if the user is still at version `expectedSeq`; false when
+   * someone else wrote first. A duplicate unique value is DuplicateUserError.
+   */
+  async update(
+    id: string,
+    expectedSeq: number | undefined,
+    change: { set: Partial<User>; unset?: (keyof User)[] },
+    events: EventEnvelope[],
+  ): Promise<boolean> {
+    const update = outboxUpdate(events);
+    const key = documentKey(this.model.collection.collectionName, id);
+    const unset = Object.fromEntries((change.unset ?? []).map((k) => [k, 1]));
+    try {
+      const result = await withDocumentLocks([key], () =>
+        this.model
+          .updateOne(
+            { _id: id, outboxSeq: expectedSeq ?? { $exists: false } },
+            {
+              ...update,
+              $set: { ...update.$set, ...change.set },
+              ...(change.unset?.length ? { $unset: unset } : {}),
+            },
+          )
+          .exec(),
+      );
+      return result.modifiedCount === 1;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const current = { ...((await this.findById(id)) as User), ...change.set };
+      throw new DuplicateUserError(await this.duplicateField(current, id));
+    }
+  }
+
+  /**
+   * Applies a lifecycle change only if the user is still as the caller last read it (`expected`),
+   * together with its events in the same write. Returns false when someone else changed it first:
+   * this compare-and-set is also what lets only one scheduler replica fire a due transition.
    */
   async transition(
     id: string,
     expected: Pick<User, 'status' | 'dueAt'>,
-    change: Partial<Pick<User, 'status' | 'dueAt' | 'dueAction'>>,
+    change: Partial<Pick<User, 'status' | 'dueAt' | 'dueAction' | 'startDate' | 'endDate'>>,
     events: EventEnvelope[],
   ): Promise<boolean> {
     const update = outboxUpdate(events);

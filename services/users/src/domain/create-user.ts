@@ -1,97 +1,95 @@
 import { randomUUID } from 'node:crypto';
-import { BadInputError, ConflictError, createEvent, type EventContracts } from '@concierge/kit';
-import { DuplicateUserError, type User, type UserRepository } from '../data/user.repository';
+import { ConflictError } from '@concierge/kit';
+import type { Organization } from '../data/organization.repository';
+import { DuplicateUserError, type User, type UniqueField } from '../data/user.repository';
+import type { AttributeInput } from './attributes';
+import { usersEvent, type UsersDeps } from './deps';
 import { initialStatus, nextDue } from './lifecycle';
+import type { OrgTree } from './organizations/org-tree';
+import { loadTree, resolvePlacement } from './placement';
+import { checkDates, externalKeyOf, normalizeProfile, parseDate, type ProfileInput } from './profile';
 
-export interface CreateUserInput {
+export interface CreateUserInput extends ProfileInput {
   email: string;
-  displayName: string;
+  organizationId: string;
+  managerId?: string | null;
+  attributes?: AttributeInput | null;
   /** ISO 8601 date-time; a future start date keeps the user PENDING until then. */
   startDate?: string | null;
   /** ISO 8601 date-time, after the start date; the user is terminated then. */
   endDate?: string | null;
 }
 
-export interface CreateUserDeps {
-  users: UserRepository;
-  contracts: EventContracts;
-  /** Who does it, and the request's correlation id (carried by the event). */
-  actor: string;
-  correlationId: string;
-  now?: Date;
+/** The CONFLICT a duplicate unique value becomes, naming the field. */
+export function duplicateConflict(err: DuplicateUserError, value: string): ConflictError {
+  const labels: Record<UniqueField, string> = {
+    email: 'e-mail',
+    username: 'username',
+    externalId: 'external id',
+  };
+  return new ConflictError(`A user with ${labels[err.field]} ${value} already exists`, {
+    field: err.field,
+    reason: `USER.${err.field.toUpperCase()}_TAKEN`,
+  });
 }
 
-function parseDate(field: string, value: string | null | undefined): Date | null {
-  if (value === null || value === undefined || value === '') return null;
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) || Number.isNaN(date.getTime())) {
-    throw new BadInputError(
-      field,
-      `${field} must be an ISO 8601 date or date-time, e.g. 2027-01-04T08:00:00Z`,
-    );
-  }
-  return date;
-}
-
-// Pragmatic e-mail check: one @, no spaces, a dot in the domain (RFC 5321 limits the length to 254).
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** Creates a user and its user.created event in the same write. */
-export async function createUser(input: CreateUserInput, deps: CreateUserDeps): Promise<User> {
-  const email = input.email.trim().toLowerCase();
-  if (email.length > 254 || !EMAIL.test(email)) {
-    throw new BadInputError('email', `"${input.email.slice(0, 100)}" is not a valid e-mail address`);
-  }
-  const displayName = input.displayName.trim();
-  if (displayName.length < 1 || displayName.length > 200) {
-    throw new BadInputError('displayName', 'displayName must have 1 to 200 characters');
-  }
-
+/** Checks a new user; returns the document to insert and its user.created event. */
+export async function prepareUser(
+  input: CreateUserInput,
+  deps: UsersDeps,
+  tree: OrgTree<Organization>,
+  managers?: ReadonlyMap<string, User>,
+) {
+  const profile = normalizeProfile(input);
   const startDate = parseDate('startDate', input.startDate);
   const endDate = parseDate('endDate', input.endDate);
-  if (startDate && endDate && endDate.getTime() <= startDate.getTime()) {
-    throw new BadInputError('endDate', 'endDate must be after startDate');
-  }
+  checkDates(startDate, endDate);
+  const placement = await resolvePlacement(
+    {
+      organizationId: input.organizationId,
+      managerId: input.managerId ?? null,
+      attributes: input.attributes,
+    },
+    null,
+    deps,
+    tree,
+    managers,
+  );
 
   const id = randomUUID();
   const status = initialStatus({ startDate }, deps.now ?? new Date());
   const due = nextDue(status, { startDate, endDate });
-  const event = createEvent('/concierge/users', {
-    type: 'user.created',
-    subject: id,
-    data: {
-      userId: id,
-      email,
-      displayName,
-      status,
-      startDate: startDate?.toISOString() ?? null,
-      endDate: endDate?.toISOString() ?? null,
-    },
-    actor: deps.actor,
-    correlationId: deps.correlationId,
+  const externalKey = externalKeyOf(profile);
+  const event = usersEvent(deps, 'user.created', id, {
+    userId: id,
+    ...profile,
+    ...placement,
+    status,
+    startDate: startDate?.toISOString() ?? null,
+    endDate: endDate?.toISOString() ?? null,
   });
-  deps.contracts.validate(event);
+  const user = {
+    _id: id,
+    ...profile,
+    ...(externalKey ? { externalKey } : {}),
+    ...placement,
+    status,
+    startDate,
+    endDate,
+    dueAt: due?.at ?? null,
+    dueAction: due?.action ?? null,
+  };
+  return { user, event };
+}
 
+/** Creates a user and its user.created event in the same write. */
+export async function createUser(input: CreateUserInput, deps: UsersDeps): Promise<User> {
+  const { user, event } = await prepareUser(input, deps, await loadTree(deps));
   try {
-    return await deps.users.insert(
-      {
-        _id: id,
-        email,
-        displayName,
-        status,
-        startDate,
-        endDate,
-        dueAt: due?.at ?? null,
-        dueAction: due?.action ?? null,
-      },
-      [event],
-    );
+    return await deps.users.insert(user, [event]);
   } catch (err) {
     if (err instanceof DuplicateUserError) {
-      throw new ConflictError(`A user with e-mail ${email} already exists`, {
-        field: 'email',
-        reason: 'USER.EMAIL_TAKEN',
-      });
+      throw duplicateConflict(err, err.field === 'externalId' ? String(user.externalId) : user[err.field]);
     }
     throw err;
   }

@@ -1,0 +1,29 @@
+import { policy } from './policy';
+import { ANONYMOUS, type Principal } from './principal';
+
+const admin: Principal = { kind: 'user', userId: 'a', roles: ['admin'] };
+const ada: Principal = { kind: 'user', userId: 'ada', roles: [] };
+
+describe('policy', () => {
+  it('lets a global administrator do everything', () => {
+    expect(policy.can(admin, 'user:update', { userId: 'x', organizationId: 'o' })).toBe(true);
+    expect(policy.can(admin, 'audit:read')).toBe(true);
+  });
+
+  it('lets a user read their own profile and change their own password, nothing else', () => {
+    expect(policy.can(ada, 'user:read', { userId: 'ada' })).toBe(true);
+    expect(policy.can(ada, 'credential:change-own', { userId: 'ada' })).toBe(true);
+    expect(policy.can(ada, 'user:read', { userId: 'bob' })).toBe(false);
+    expect(policy.can(ada, 'user:update', { userId: 'ada' })).toBe(false);
+    expect(policy.can(ada, 'organization:read')).toBe(false);
+  });
+
+  it('refuses anonymous callers as unauthenticated and others as forbidden', () => {
+    expect(() => policy.require(ANONYMOUS, 'user:read', { userId: 'ada' })).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+    );
+    expect(() => policy.require(ada, 'user:list')).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    );
+  });
+});

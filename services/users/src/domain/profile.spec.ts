@@ -1,0 +1,62 @@
+import { externalKeyOf, normalizeProfile } from './profile';
+
+function fieldOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { extensions?: { field?: string } }).extensions?.field;
+  }
+  return undefined;
+}
+
+describe('user profile', () => {
+  it('normalises e-mail and username to one lower-case spelling, the username defaulting to the e-mail', () => {
+    const p = normalizeProfile({
+      email: '  Ada.Lovelace@Example.COM ',
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+    });
+    expect(p.email).toBe('ada.lovelace@example.com');
+    expect(p.username).toBe('ada.lovelace@example.com');
+    expect(p.displayName).toBe('Ada Lovelace');
+    expect(p.employeeType).toBe('EMPLOYEE');
+    expect(normalizeProfile({ email: 'a@b.io', username: 'ＡＤＡ', displayName: 'A' }).username).toBe('ada');
+  });
+
+  it('names the field at fault', () => {
+    expect(fieldOf(() => normalizeProfile({ email: 'not-an-address', displayName: 'x' }))).toBe('email');
+    expect(fieldOf(() => normalizeProfile({ email: 'a@b.io' }))).toBe('displayName');
+    expect(
+      fieldOf(() => normalizeProfile({ email: 'a@b.io', displayName: 'x', username: 'has space' })),
+    ).toBe('username');
+    expect(
+      fieldOf(() => normalizeProfile({ email: 'a@b.io', displayName: 'x', employeeType: 'intern' })),
+    ).toBe('employeeType');
+    expect(fieldOf(() => normalizeProfile({ email: 'a@b.io', displayName: 'x'.repeat(201) }))).toBe(
+      'displayName',
+    );
+  });
+
+  it('keeps stored values for fields an update leaves out', () => {
+    const base = normalizeProfile({
+      email: 'a@b.io',
+      displayName: 'A',
+      title: 'Engineer',
+      employeeType: 'contractor',
+    });
+    const updated = normalizeProfile({ title: 'Lead' }, base);
+    expect(updated).toEqual({ ...base, title: 'Lead' });
+    expect(normalizeProfile({ title: null }, base).title).toBeNull();
+  });
+
+  it('keys an external id by its source system', () => {
+    const p = normalizeProfile({ email: 'a@b.io', displayName: 'A', externalId: 'E1' });
+    expect(externalKeyOf(p)).toBe('default:E1');
+    expect(
+      externalKeyOf(
+        normalizeProfile({ email: 'a@b.io', displayName: 'A', externalId: 'E1', source: 'Workday' }),
+      ),
+    ).toBe('workday:E1');
+    expect(externalKeyOf(normalizeProfile({ email: 'a@b.io', displayName: 'A' }))).toBeUndefined();
+  });
+});
