@@ -16,3 +16,4 @@ export * from './events/publisher';
 export * from './events/retry';
 export * from './http/graphql-http';
 export * from './locks';
+export * from './crypto/sealed-box';
