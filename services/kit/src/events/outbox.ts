@@ -120,6 +120,40 @@ export class OutboxRelay {
     return valid;
   }
 
+  /**
+   * For documents written to between the read and the clear: removes the published events from
+   * their current outbox under a compare-and-set. A document that changes again in between keeps
+   * its whole outbox, and its consumers skip the duplicates by event id.
+   */
+  private async removePublished(
+    collection: Collection<OutboxDocument>,
+    published: OutboxDocument[],
+  ): Promise<void> {
+    const sent = new Set(published.flatMap((d) => (d.outbox ?? []).map((e) => e.id)));
+    const current = await collection
+      .find(
+        { _id: { $in: published.map((d) => d._id) as never[] }, outboxPending: true },
+        {
+          projection: { outbox: 1, outboxSeq: 1 },
+        },
+      )
+      .toArray();
+    const changed = current.filter((d) => (d.outbox ?? []).some((e) => sent.has(e.id)));
+    if (changed.length === 0) return;
+    await collection.bulkWrite(
+      changed.map((d) => {
+        const rest = (d.outbox ?? []).filter((e) => !sent.has(e.id));
+        return {
+          updateOne: {
+            filter: { _id: d._id, outboxSeq: d.outboxSeq ?? { $exists: false } } as Filter<OutboxDocument>,
+            update: { $set: { outbox: rest, outboxPending: rest.length > 0 } },
+          },
+        };
+      }),
+      { ordered: false },
+    );
+  }
+
   private schedule(delay: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.tick(), delay);
@@ -158,11 +192,12 @@ export class OutboxRelay {
       if (publishable.length === 0) continue;
       const events = publishable.flatMap((d) => d.outbox ?? []);
       await this.options.publisher.publish(events);
-      // Compare-and-set on outboxSeq: a document that received events meanwhile keeps its whole
-      // outbox and is published again next round (a duplicate its consumers skip), never lost.
-      // ($pull with a condition on array elements is a silent no-op on FerretDB v1, hence no $pull.)
-      await withDocumentLocks(keysOf(collection, publishable), () =>
-        collection.bulkWrite(
+      // Compare-and-set on outboxSeq: a document that received events meanwhile is not cleared
+      // blindly; its published events are taken out of its current outbox instead, so only the
+      // newer ones go out next round. ($pull with a condition on array elements is a silent no-op
+      // on FerretDB v1, hence the read and compare-and-set.)
+      await withDocumentLocks(keysOf(collection, publishable), async () => {
+        const cleared = await collection.bulkWrite(
           publishable.map((d) => ({
             updateOne: {
               filter: { _id: d._id, outboxSeq: d.outboxSeq ?? { $exists: false } } as Filter<OutboxDocument>,
@@ -170,8 +205,9 @@ export class OutboxRelay {
             },
           })),
           { ordered: false },
-        ),
-      );
+        );
+        if (cleared.matchedCount < publishable.length) await this.removePublished(collection, publishable);
+      });
       progress += Math.max(events.length, 1);
     }
     return progress;

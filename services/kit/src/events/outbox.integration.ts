@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { MongoClient, type Collection } from 'mongodb';
+import { dropDatabases, eventually, kafka, MONGO_BASE, readTopic } from '../../../../test/testkit';
+import { createLogger } from '../logger';
+import { EventContracts } from './contracts';
+import { createEvent, type EventEnvelope } from './envelope';
+import { OutboxRelay, outboxInsert, outboxUpdate, type OutboxDocument } from './outbox';
+import { EventPublisher } from './publisher';
+
+const contracts = new EventContracts();
+
+function renamed(id: string, name: string): EventEnvelope {
+  return createEvent('/concierge/users', {
+    type: 'organization.created',
+    subject: id,
+    data: { organizationId: id, code: 'OUTBOX', name, kind: 'BUSINESS_UNIT', parentId: null },
+    actor: 'test',
+    correlationId: 'outbox-test',
+  });
+}
+
+/** A publisher that lets a writer change the document while its events are on their way. */
+class RacingPublisher extends EventPublisher {
+  duringNextPublish: (() => Promise<void>) | null = null;
+
+  override async publish(events: EventEnvelope[]): Promise<void> {
+    await super.publish(events);
+    const write = this.duringNextPublish;
+    this.duringNextPublish = null;
+    await write?.();
+  }
+}
+
+describe('the outbox relay (real database and broker)', () => {
+  const dbName = `test-kit-outbox-${randomUUID().slice(0, 8)}`;
+  let client: MongoClient;
+  let docs: Collection<OutboxDocument & { _id: string }>;
+  let publisher: RacingPublisher;
+
+  beforeAll(async () => {
+    client = await new MongoClient(`${MONGO_BASE}/${dbName}`).connect();
+    docs = client.db(dbName).collection<OutboxDocument & { _id: string }>('things');
+    publisher = new RacingPublisher(kafka, contracts, createLogger('test', 'silent'));
+  });
+
+  afterAll(async () => {
+    await publisher.close();
+    await client.close();
+    await dropDatabases([dbName]);
+  });
+
+  it('when a document gets new events while its earlier ones are being published, then each event goes out exactly once', async () => {
+    const id = randomUUID();
+    const first = renamed(id, 'First');
+    const second = renamed(id, 'Second');
+    await docs.insertOne({ _id: id, ...outboxInsert([first]) });
+    publisher.duringNextPublish = async () => {
+      await docs.updateOne({ _id: id }, outboxUpdate([second]));
+    };
+    const reader = await readTopic('concierge.organization.v1');
+    const relay = new OutboxRelay({
+      collections: [docs as unknown as Collection<OutboxDocument>],
+      publisher,
+      logger: createLogger('test', 'silent'),
+      pollMs: 60_000,
+    });
+    try {
+      await relay.drain();
+      const mine = await eventually(async () => {
+        const seen = reader.values().filter((e) => e.subject === id);
+        return seen.length >= 2 ? seen : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1_000)); // room for a duplicate to show up
+      expect(
+        reader
+          .values()
+          .filter((e) => e.subject === id)
+          .map((e) => e.id),
+      ).toEqual([first.id, second.id]);
+      expect(mine).toHaveLength(2);
+      expect(await docs.findOne({ _id: id })).toMatchObject({ outbox: [], outboxPending: false });
+    } finally {
+      await relay.stop();
+      await reader.stop();
+    }
+  });
+});
