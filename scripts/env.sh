@@ -24,4 +24,21 @@ ensure_signing_secret() {
     GATEWAY_SIGNING_SECRET="$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))')"
     export GATEWAY_SIGNING_SECRET
   fi
+  # Called from here so that start.sh and test.sh make both per-run secrets.
+  ensure_seal_key
+}
+
+# The users service (and its import command) seals set-password tokens with this key (32 bytes,
+# base64url) and the notifications service opens them. Unless it is set, development keeps one in
+# .data/secrets/seal-key, so that the stack and a command run beside it share it.
+ensure_seal_key() {
+  if [[ -z "${CONCIERGE_SEAL_KEY:-}" ]]; then
+    local file="${CONCIERGE_DATA_DIR:-$ROOT_DIR/.data}/secrets/seal-key"
+    if [[ ! -s "$file" ]]; then
+      mkdir -p "$(dirname "$file")"
+      (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))' >"$file")
+    fi
+    CONCIERGE_SEAL_KEY="$(cat "$file")"
+    export CONCIERGE_SEAL_KEY
+  fi
 }

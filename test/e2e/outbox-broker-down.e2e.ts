@@ -56,19 +56,23 @@ describe('transactional outbox while the broker is down', () => {
     const pending = await usersColl.findOne({ _id: id as never });
     expect(pending).toMatchObject({
       outboxPending: true,
-      outbox: [expect.objectContaining({ type: 'user.created' })],
+      outbox: [
+        expect.objectContaining({ type: 'user.created' }),
+        expect.objectContaining({ type: 'credential.set-password-issued' }),
+      ],
     });
 
     broker('start');
     await eventually(async () => (await fetch(ready)).status === 200, 60_000);
     const inbox = notifications.runtime.db.collection('notifications');
-    await eventually(async () => (await inbox.countDocuments({ userId: id })) === 1, 90_000);
+    // Two effects: the welcome (user.created) and the set-password link (credential.set-password-issued).
+    await eventually(async () => (await inbox.countDocuments({ userId: id })) === 2, 90_000);
     await eventually(
       async () => (await usersColl.findOne({ _id: id as never }))?.outboxPending === false,
       30_000,
     );
     // Give any duplicate delivery time to arrive; the effect must still be single.
     await new Promise((r) => setTimeout(r, 2_000));
-    expect(await inbox.countDocuments({ userId: id })).toBe(1);
+    expect(await inbox.countDocuments({ userId: id })).toBe(2);
   });
 });

@@ -19,11 +19,16 @@ export const ROOT = join(__dirname, '..', '..');
 export const MONGO_BASE = process.env.TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const SECRET = randomBytes(32).toString('base64url');
+/** The CONCIERGE_SEAL_KEY of this test run: users seals set-password tokens, notifications opens them. */
+export const SEAL_KEY = randomBytes(32);
 
 export const ADMIN: Principal = { kind: 'user', userId: 'admin-test', roles: ['admin'] };
 
-/** A service config on a fresh database and consumer group, port 0, quiet logs. */
-export function serviceConfig(name: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+/** A service config on a fresh database and consumer group, port 0, quiet logs, the run's seal key. */
+export function serviceConfig(
+  name: string,
+  overrides: Partial<ServiceConfig> = {},
+): ServiceConfig & { sealKey: Buffer } {
   const run = randomUUID().slice(0, 8);
   return {
     port: 0,
@@ -33,6 +38,7 @@ export function serviceConfig(name: string, overrides: Partial<ServiceConfig> = 
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     outboxPollMs: 300,
     groupId: `test.${name}.${run}`,
+    sealKey: SEAL_KEY,
     ...overrides,
   };
 }
@@ -127,13 +133,27 @@ export async function dropDatabases(names: string[]): Promise<void> {
   }
 }
 
-/** A users-service config for tests: fresh database, a fast lifecycle scheduler. */
-export function usersConfig(overrides: Partial<ServiceConfig> & { schedulerIntervalMs?: number } = {}) {
+/** Credential settings a users-service test may shorten (milliseconds), e.g. to see a lock expire. */
+export interface CredentialOverrides {
+  setPasswordTtlMs?: number;
+  lockoutAttempts?: number;
+  lockoutMs?: number;
+  refreshTokenTtlMs?: number;
+}
+
+/** A users-service config for tests: fresh database, a fast lifecycle scheduler, the default credential policy. */
+export function usersConfig(
+  overrides: Partial<ServiceConfig> & { schedulerIntervalMs?: number } & CredentialOverrides = {},
+) {
   return {
     ...serviceConfig('users', overrides),
     tokenIssuer: 'concierge-users',
     accessTokenTtlS: 300,
     schedulerIntervalMs: overrides.schedulerIntervalMs ?? 300,
+    setPasswordTtlMs: overrides.setPasswordTtlMs ?? 72 * 3_600_000,
+    lockoutAttempts: overrides.lockoutAttempts ?? 5,
+    lockoutMs: overrides.lockoutMs ?? 15 * 60_000,
+    refreshTokenTtlMs: overrides.refreshTokenTtlMs ?? 30 * 86_400_000,
   };
 }
 

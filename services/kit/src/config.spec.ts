@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ConfigError, loadServiceConfig, parseEnv, serviceEnv } from './config';
+import {
+  ConfigError,
+  isoDuration,
+  loadServiceConfig,
+  parseEnv,
+  parseIsoDuration,
+  sealKey,
+  serviceEnv,
+} from './config';
 
 const schema = z.object({ ...serviceEnv });
 const SECRET = 'x'.repeat(32);
@@ -62,5 +70,56 @@ describe('loadServiceConfig', () => {
         { GATEWAY_SIGNING_SECRET: SECRET, USERS_MONGO_URI: 'http://x' },
       ),
     ).toThrow(/USERS_MONGO_URI is malformed/);
+  });
+});
+
+describe('ISO 8601 durations', () => {
+  it.each([
+    ['PT72H', 72 * 3_600_000],
+    ['P30D', 30 * 86_400_000],
+    ['PT15M', 15 * 60_000],
+    ['PT0.5S', 500],
+    ['P1DT2H3M4S', ((26 * 60 + 3) * 60 + 4) * 1000],
+    ['PT90M', 90 * 60_000],
+  ])('reads %s', (text, ms) => {
+    expect(parseIsoDuration(text)).toBe(ms);
+  });
+
+  it.each(['', 'P', 'PT', 'P1DT', 'P1Y', 'P2M', 'P1W', '72h', 'PT-1H', 'pt15m', 'PT1.5H', ' PT1H'])(
+    'refuses %j',
+    (text) => {
+      expect(() => parseIsoDuration(text)).toThrow(/ISO 8601 duration/);
+    },
+  );
+
+  it('names the variable of a malformed or zero duration and applies the default', () => {
+    const schema = z.object({ TTL: isoDuration('PT72H') });
+    expect(parseEnv(schema, {}).TTL).toBe(72 * 3_600_000);
+    expect(() => parseEnv(schema, { TTL: '3 days' })).toThrow(/TTL is malformed: .*ISO 8601 duration/);
+    expect(() => parseEnv(schema, { TTL: 'PT0S' })).toThrow(/TTL is malformed: must be longer than zero/);
+  });
+});
+
+describe('seal key', () => {
+  const schema = z.object({ CONCIERGE_SEAL_KEY: sealKey });
+
+  it('requires the key, with no default', () => {
+    expect(() => parseEnv(schema, {})).toThrow(/CONCIERGE_SEAL_KEY is missing/);
+  });
+
+  it('reads 32 bytes of base64url and never echoes a bad value', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(parseEnv(schema, { CONCIERGE_SEAL_KEY: key.toString('base64url') }).CONCIERGE_SEAL_KEY).toEqual(
+      key,
+    );
+    const bad = 'not-a-key-but-a-secret-value';
+    let message = '';
+    try {
+      parseEnv(schema, { CONCIERGE_SEAL_KEY: bad });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/CONCIERGE_SEAL_KEY is malformed: seal key must be 32 random bytes/);
+    expect(message).not.toContain(bad);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSealKey } from './crypto/sealed-box';
 
 /** Thrown when the environment does not satisfy a config schema; names every variable at fault. */
 export class ConfigError extends Error {
@@ -54,6 +55,59 @@ export const logLevel = z
 
 /** Positive millisecond duration. */
 export const millis = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+// Days, hours, minutes and seconds only: years and months have no fixed length.
+const ISO_DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d{1,3})?)S)?)?$/;
+
+/**
+ * Parses an ISO 8601 duration of the form PnDTnHnMnS (e.g. PT72H, P30D, PT15M, PT0.5S) into
+ * milliseconds, taking a day as 24 hours. Throws on anything else, including years and months.
+ */
+export function parseIsoDuration(text: string): number {
+  const match = ISO_DURATION.exec(text);
+  // "P" and "PT" match the pattern with no component; a trailing "T" means a missing time part.
+  if (!match || text === 'P' || text.endsWith('T')) {
+    throw new Error(`"${text.slice(0, 40)}" is not an ISO 8601 duration such as PT15M, PT72H or P30D`);
+  }
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  return Math.round((((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000);
+}
+
+/** A positive ISO 8601 duration (PnDTnHnMnS), parsed to milliseconds. */
+export const isoDuration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        const ms = parseIsoDuration(text.trim());
+        if (ms > 0) return ms;
+        ctx.addIssue({ code: 'custom', message: 'must be longer than zero' });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+      return z.NEVER;
+    });
+
+/**
+ * A 32-byte key given as base64url (CONCIERGE_SEAL_KEY): required, no default. The value is a
+ * secret, so problems never echo it.
+ */
+export const sealKey = z
+  .string({ error: 'required: 32 random bytes as base64url' })
+  .transform((text, ctx) => {
+    try {
+      return parseSealKey(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
 
 /** Settings every subgraph service shares; each service adds its own prefix-specific ones. */
 export const serviceEnv = {

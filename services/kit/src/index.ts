@@ -10,6 +10,7 @@ export * from './shutdown';
 export * from './events/consumer';
 export * from './events/contracts';
 export * from './events/envelope';
+export * from './events/handlers';
 export * from './events/kafka';
 export * from './events/outbox';
 export * from './events/publisher';

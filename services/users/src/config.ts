@@ -1,11 +1,35 @@
 import { z } from 'zod';
-import { loadServiceConfig, mongoUri, parseEnv, type ServiceConfig } from '@concierge/kit';
+import {
+  brokerList,
+  isoDuration,
+  loadServiceConfig,
+  logLevel,
+  mongoUri,
+  parseEnv,
+  sealKey,
+  type ServiceConfig,
+} from '@concierge/kit';
 
 const DATABASE = 'concierge-users';
 const token = {
   /** Issuer of the access tokens this service signs and the gateway verifies. */
   USERS_TOKEN_ISSUER: z.string().default('concierge-users'),
   USERS_ACCESS_TOKEN_TTL_S: z.coerce.number().int().positive().default(900),
+};
+const setPassword = {
+  /** How long a one-time set-password link stays valid (ISO 8601 duration). */
+  USERS_SET_PASSWORD_TTL: isoDuration('PT72H'),
+};
+const credentials = {
+  ...setPassword,
+  /** The failed sign-in that reaches this count locks the account. */
+  USERS_LOCKOUT_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** How long a lock lasts (ISO 8601 duration). */
+  USERS_LOCKOUT_DURATION: isoDuration('PT15M'),
+  /** Lifetime of a sign-in's refresh tokens (ISO 8601 duration); rotation does not extend it. */
+  USERS_REFRESH_TOKEN_TTL: isoDuration('P30D'),
+  /** Seals set-password tokens for the notifications service, which holds the same key. */
+  CONCIERGE_SEAL_KEY: sealKey,
 };
 const scheduler = {
   /** How often the lifecycle scheduler looks for start and end dates that fell due. */
@@ -16,6 +40,12 @@ export interface UsersConfig extends ServiceConfig {
   tokenIssuer: string;
   accessTokenTtlS: number;
   schedulerIntervalMs: number;
+  setPasswordTtlMs: number;
+  lockoutAttempts: number;
+  lockoutMs: number;
+  refreshTokenTtlMs: number;
+  /** 32-byte key shared with the notifications service (CONCIERGE_SEAL_KEY). */
+  sealKey: Buffer;
 }
 
 /** Reads and validates the users service's environment; throws ConfigError naming each bad variable. */
@@ -23,12 +53,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const { service, extra } = loadServiceConfig('USERS', { port: 4001, database: DATABASE }, env, {
     ...token,
     ...scheduler,
+    ...credentials,
   });
   return {
     ...service,
     tokenIssuer: extra.USERS_TOKEN_ISSUER,
     accessTokenTtlS: extra.USERS_ACCESS_TOKEN_TTL_S,
     schedulerIntervalMs: extra.USERS_SCHEDULER_INTERVAL_MS,
+    setPasswordTtlMs: extra.USERS_SET_PASSWORD_TTL,
+    lockoutAttempts: extra.USERS_LOCKOUT_ATTEMPTS,
+    lockoutMs: extra.USERS_LOCKOUT_DURATION,
+    refreshTokenTtlMs: extra.USERS_REFRESH_TOKEN_TTL,
+    sealKey: extra.CONCIERGE_SEAL_KEY,
   };
 }
 
@@ -43,4 +79,43 @@ export function loadTokenConfig(env: Record<string, string | undefined> = proces
     tokenIssuer: e.USERS_TOKEN_ISSUER,
     accessTokenTtlS: e.USERS_ACCESS_TOKEN_TTL_S,
   };
+}
+
+/**
+ * What the import command needs: the users database, the broker for its events, the set-password
+ * settings for users it creates ACTIVE, where it was run from.
+ */
+export function loadImportConfig(env: Record<string, string | undefined> = process.env) {
+  const e = parseEnv(
+    z.object({
+      USERS_MONGO_URI: mongoUri.default(`mongodb://127.0.0.1:27017/${DATABASE}`),
+      KAFKA_BROKERS: brokerList,
+      LOG_LEVEL: logLevel.default('warn'),
+      ...setPassword,
+      CONCIERGE_SEAL_KEY: sealKey,
+      // npm runs scripts from the project root; relative file names are meant from the caller's directory.
+      INIT_CWD: z.string().optional(),
+    }),
+    env,
+  );
+  return {
+    mongoUri: e.USERS_MONGO_URI,
+    kafkaBrokers: e.KAFKA_BROKERS as string[],
+    logLevel: e.LOG_LEVEL,
+    setPasswordTtlMs: e.USERS_SET_PASSWORD_TTL,
+    sealKey: e.CONCIERGE_SEAL_KEY,
+    invokedFrom: e.INIT_CWD ?? process.cwd(),
+  };
+}
+
+/**
+ * What the bootstrap-admin command needs: the users database and the set-password lifetime. It
+ * hands the token to its operator on stdout, so it needs no seal key.
+ */
+export function loadBootstrapConfig(env: Record<string, string | undefined> = process.env) {
+  const e = parseEnv(
+    z.object({ USERS_MONGO_URI: mongoUri.default(`mongodb://127.0.0.1:27017/${DATABASE}`), ...setPassword }),
+    env,
+  );
+  return { mongoUri: e.USERS_MONGO_URI, setPasswordTtlMs: e.USERS_SET_PASSWORD_TTL };
 }

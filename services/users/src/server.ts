@@ -4,7 +4,12 @@ import { gql } from 'graphql-tag';
 import { every, startService, type RunningService, type ServiceDefinition } from '@concierge/kit';
 import { SigningKeys } from './auth/signing-keys';
 import type { UsersConfig } from './config';
+import { auditHandlers } from './audit/audit.consumer';
 import { createContext, type UsersContext } from './context';
+import { createCredentialRuntime, type CredentialRuntime } from './credentials/runtime';
+import { auditModel } from './data/audit.model';
+import { AuditRepository } from './data/audit.repository';
+import { initCredentialModels } from './data/credential.repository';
 import { organizationModel } from './data/organization.model';
 import { userModel } from './data/user.model';
 import { UserRepository } from './data/user.repository';
@@ -16,16 +21,30 @@ export const typeDefs = gql(readFileSync(join(__dirname, '..', 'schema.graphql')
 /** Starts the users subgraph (port 0 picks a free port). */
 export async function startServer(config: UsersConfig): Promise<RunningService> {
   let keys: SigningKeys | null = null;
+  let credentials: CredentialRuntime | null = null;
   const definition: ServiceDefinition<UsersContext> = {
     name: 'users',
     typeDefs,
     resolvers,
-    outboxCollections: ['users', 'organizations'],
+    outboxCollections: ['users', 'organizations', 'credentials'],
     init: async (runtime) => {
       await userModel(runtime.db).init();
       await organizationModel(runtime.db).init();
+      await auditModel(runtime.db).init();
       keys = new SigningKeys(runtime.db);
       await keys.current();
+      await initCredentialModels(runtime.db);
+      credentials = createCredentialRuntime(
+        runtime.db,
+        {
+          setPasswordTtlMs: config.setPasswordTtlMs,
+          refreshTokenTtlMs: config.refreshTokenTtlMs,
+          lockout: { maxAttempts: config.lockoutAttempts, lockMs: config.lockoutMs },
+          sealKey: config.sealKey,
+        },
+        keys,
+        { issuer: config.tokenIssuer, ttlS: config.accessTokenTtlS },
+      );
     },
     background: (runtime) => {
       const users = new UserRepository(userModel(runtime.db));
@@ -33,7 +52,12 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
       return every(
         config.schedulerIntervalMs,
         async () => {
-          const fired = await runDueTransitions(new Date(), { users, contracts: runtime.contracts, logger });
+          const fired = await runDueTransitions(new Date(), {
+            users,
+            contracts: runtime.contracts,
+            logger,
+            credentialEffects: (credentials as CredentialRuntime).effects,
+          });
           if (fired > 0) {
             logger.info({ fired }, 'due lifecycle transitions fired');
             runtime.relay.kick();
@@ -42,8 +66,10 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
         logger,
       );
     },
+    // The audit trail records every event of the catalogue; more handlers join with combineHandlers.
+    handlers: (runtime) => auditHandlers(runtime.contracts, new AuditRepository(auditModel(runtime.db))),
     routes: () => ({ '/.well-known/jwks.json': () => (keys as SigningKeys).jwks() }),
-    context: createContext,
+    context: (base, runtime) => createContext(base, runtime, credentials as CredentialRuntime),
   };
   return startService(definition, config);
 }

@@ -56,6 +56,14 @@ export class EventContracts {
     if (!validator(event.data)) throw new EventContractError(`data: ${describe(validator)}`);
   }
 
+  /** Every event type with a data schema (any version), sorted; the envelope is not an event type. */
+  knownTypes(): string[] {
+    const types = [...this.validators.keys()]
+      .map((id) => /^concierge:(.+)\/v\d+$/.exec(id)?.[1])
+      .filter((type): type is string => type !== undefined && type !== 'envelope');
+    return [...new Set(types)].sort();
+  }
+
   /** The topic that carries an event type. */
   topicFor(type: string): string {
     for (const [topic, spec] of Object.entries(this.catalogue.topics)) {

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-/** A CloudEvents 1.0 event in structured JSON mode, with Concierge's `actor` and `correlationid` extensions. */
+/**
+ * A CloudEvents 1.0 event in structured JSON mode, with Concierge's `actor` and `correlationid`
+ * extensions and the optional `onbehalfof`.
+ */
 export interface EventEnvelope<T = Record<string, unknown>> {
   specversion: '1.0';
   id: string;
@@ -12,6 +15,8 @@ export interface EventEnvelope<T = Record<string, unknown>> {
   dataschema: string;
   actor: string;
   correlationid: string;
+  /** Whom the actor acted for: the approver a deputy stands in for, the partner an API token serves. */
+  onbehalfof?: string;
   data: T;
 }
 
@@ -23,6 +28,8 @@ export interface NewEvent<T> {
   data: T;
   actor: string;
   correlationId: string;
+  /** Set when the actor acts for someone else; absent otherwise. */
+  onBehalfOf?: string;
 }
 
 /** Builds an envelope; the id is fresh, so a retried write of the same change is a new event only if re-created. */
@@ -42,6 +49,7 @@ export function createEvent<T extends object>(
     dataschema: `concierge:${event.type}/v${event.version ?? 1}`,
     actor: event.actor,
     correlationid: event.correlationId,
+    ...(event.onBehalfOf ? { onbehalfof: event.onBehalfOf } : {}),
     data: event.data,
   };
 }

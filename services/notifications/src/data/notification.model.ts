@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-export type NotificationKind = 'WELCOME';
+export type NotificationKind = 'WELCOME' | 'SET_PASSWORD';
 
 export interface NotificationRecord {
   _id: string;
@@ -12,18 +12,24 @@ export interface NotificationRecord {
   sourceEventId: string;
   createdAt: Date;
   readAt: Date | null;
+  /**
+   * SET_PASSWORD only: the set-password token as the users service sealed it, for the e-mail
+   * delivery. Never in clear, never read by default (select: false) nor exposed in the graph.
+   */
+  sealedToken?: string | null;
 }
 
 const notificationSchema = new Schema<NotificationRecord>(
   {
     _id: { type: String, required: true },
     userId: { type: String, required: true },
-    kind: { type: String, required: true, enum: ['WELCOME'] },
+    kind: { type: String, required: true, enum: ['WELCOME', 'SET_PASSWORD'] },
     title: { type: String, required: true },
     body: { type: String, required: true },
     sourceEventId: { type: String, required: true },
     createdAt: { type: Date, required: true },
     readAt: { type: Date, default: null },
+    sealedToken: { type: String, select: false },
   },
   { collection: 'notifications', versionKey: false },
 );

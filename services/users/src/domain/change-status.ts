@@ -1,5 +1,6 @@
 import { createEvent, NotFoundError, type EventContracts } from '@concierge/kit';
 import type { User, UserRepository } from '../data/user.repository';
+import type { CredentialEffects } from '../credentials/provisioning';
 import { EVENT_OF, nextDue, nextStatus, type LifecycleAction } from './lifecycle';
 
 export interface ChangeStatusDeps {
@@ -7,6 +8,11 @@ export interface ChangeStatusDeps {
   contracts: EventContracts;
   actor: string;
   correlationId: string;
+  /**
+   * Set-password token on activation, session revocation on suspension and termination. The
+   * service always passes it; tests of the lifecycle alone may leave it out.
+   */
+  credentialEffects?: CredentialEffects;
 }
 
 export type Trigger = 'SCHEDULE' | 'ON_DEMAND';
@@ -48,10 +54,24 @@ export async function applyTransition(
     correlationId: deps.correlationId,
   });
   deps.contracts.validate(event);
+  const credentialEvents = await credentialEffectsOf(user, status, deps);
   return deps.users.transition(
     user._id,
     { status: user.status, dueAt: user.dueAt },
     { status, dueAt: due?.at ?? null, dueAction: due?.action ?? null },
-    [event],
+    [event, ...credentialEvents],
   );
+}
+
+/**
+ * Runs the credential side of a transition before its write and returns the events that write
+ * carries with it (credential.set-password-issued, credential.sessions-revoked).
+ */
+async function credentialEffectsOf(user: User, status: User['status'], deps: ChangeStatusDeps) {
+  const effects = deps.credentialEffects;
+  if (!effects) return [];
+  if (status === 'ACTIVE') return effects.beforeActivation(user, deps);
+  if (status === 'SUSPENDED' || status === 'TERMINATED')
+    return effects.beforeDeactivation(user, status, deps);
+  return [];
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError } from '@concierge/kit';
 import type { Organization } from '../data/organization.repository';
 import { DuplicateUserError, type User, type UniqueField } from '../data/user.repository';
+import type { CredentialEffects } from '../credentials/provisioning';
 import type { AttributeInput } from './attributes';
 import { usersEvent, type UsersDeps } from './deps';
 import { initialStatus, nextDue } from './lifecycle';
@@ -82,11 +83,21 @@ export async function prepareUser(
   return { user, event };
 }
 
-/** Creates a user and its user.created event in the same write. */
-export async function createUser(input: CreateUserInput, deps: UsersDeps): Promise<User> {
+/**
+ * Creates a user and its user.created event in the same write. A user who starts ACTIVE gets a
+ * set-password token first, and its credential.set-password-issued rides in that write too.
+ */
+export async function createUser(
+  input: CreateUserInput,
+  deps: UsersDeps & { credentialEffects?: CredentialEffects },
+): Promise<User> {
   const { user, event } = await prepareUser(input, deps, await loadTree(deps));
+  const credentialEvents =
+    user.status === 'ACTIVE' && deps.credentialEffects
+      ? await deps.credentialEffects.beforeActivation(user, deps)
+      : [];
   try {
-    return await deps.users.insert(user, [event]);
+    return await deps.users.insert(user, [event, ...credentialEvents]);
   } catch (err) {
     if (err instanceof DuplicateUserError) {
       throw duplicateConflict(err, err.field === 'externalId' ? String(user.externalId) : user[err.field]);

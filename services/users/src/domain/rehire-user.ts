@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '@concierge/kit';
 import type { User } from '../data/user.repository';
+import type { CredentialEffects } from '../credentials/provisioning';
 import { usersEvent, type UsersDeps } from './deps';
 import { initialStatus, nextDue } from './lifecycle';
 import { checkDates, parseDate } from './profile';
@@ -11,7 +12,7 @@ import { checkDates, parseDate } from './profile';
 export async function rehireUser(
   id: string,
   input: { startDate: string; endDate?: string | null },
-  deps: UsersDeps,
+  deps: UsersDeps & { credentialEffects?: CredentialEffects },
 ): Promise<User> {
   const startDate = parseDate('startDate', input.startDate) as Date;
   const endDate = parseDate('endDate', input.endDate);
@@ -34,11 +35,16 @@ export async function rehireUser(
       startDate: startDate.toISOString(),
       endDate: endDate?.toISOString() ?? null,
     });
+    // Rehired straight into ACTIVE: a set-password link as on any activation (none if a password is set).
+    const credentialEvents =
+      status === 'ACTIVE' && deps.credentialEffects
+        ? await deps.credentialEffects.beforeActivation(user, deps)
+        : [];
     const written = await deps.users.transition(
       id,
       { status: user.status, dueAt: user.dueAt },
       { status, startDate, endDate, dueAt: due?.at ?? null, dueAction: due?.action ?? null },
-      [event],
+      [event, ...credentialEvents],
     );
     if (written) return (await deps.users.findById(id)) as User;
   }

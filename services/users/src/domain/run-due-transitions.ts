@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EventContracts, Logger } from '@concierge/kit';
 import type { UserRepository } from '../data/user.repository';
-import { applyTransition } from './change-status';
+import { applyTransition, type ChangeStatusDeps } from './change-status';
 
 export interface DueDeps {
   users: UserRepository;
   contracts: EventContracts;
   logger: Logger;
+  credentialEffects?: ChangeStatusDeps['credentialEffects'];
 }
 
 /**

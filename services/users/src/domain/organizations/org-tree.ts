@@ -22,6 +22,11 @@ export class OrgTree<T extends TreeNode = TreeNode> {
     }
   }
 
+  /** Every node, in the order given. */
+  all(): T[] {
+    return [...this.byId.values()];
+  }
+
   get(id: string): T | undefined {
     return this.byId.get(id);
   }

@@ -1,0 +1,53 @@
+import { BadInputError, UnauthenticatedError } from '@concierge/kit';
+import { nowOf, type CredentialsDeps } from './deps';
+import { isLocked } from './lockout';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hash';
+import { checkNewPassword, writePassword } from './set-password';
+import { recordFailure, withPasswordCheckLock } from './sign-in';
+
+/**
+ * The signed-in user changes their password, proving the current one. A wrong current password
+ * counts toward the lockout like a failed sign-in (a stolen access token must not become a
+ * password oracle). Every sign-in of the user ends, this one included.
+ */
+export async function changePassword(
+  userId: string,
+  currentPassword: string,
+  newPassword: string,
+  deps: CredentialsDeps,
+): Promise<void> {
+  const user = await deps.users.findById(userId);
+  if (!user || user.status !== 'ACTIVE') throw new UnauthenticatedError('Sign in again');
+  checkNewPassword(newPassword, user, 'newPassword');
+  await withPasswordCheckLock(userId, async () => {
+    const credential = await deps.credentials.findById(userId);
+    const now = nowOf(deps);
+    if (credential && isLocked(credential, now)) {
+      throw new BadInputError(
+        'currentPassword',
+        `Too many wrong passwords; try again after ${(credential.lockedUntil as Date).toISOString()}`,
+        'CREDENTIAL.LOCKED',
+      );
+    }
+    const matches = credential?.passwordHash
+      ? await verifyPassword(credential.passwordHash, currentPassword)
+      : await verifyAgainstDummy(currentPassword);
+    if (!matches) {
+      if (credential?.passwordHash) await recordFailure(userId, credential, deps);
+      throw new BadInputError(
+        'currentPassword',
+        'currentPassword is not your current password',
+        'CREDENTIAL.WRONG_PASSWORD',
+      );
+    }
+    if (newPassword === currentPassword) {
+      throw new BadInputError(
+        'newPassword',
+        'newPassword must differ from the current password',
+        'PASSWORD.UNCHANGED',
+      );
+    }
+    await writePassword(userId, await hashPassword(newPassword), 'CHANGE', deps);
+  });
+  deps.logger.info({ userId }, 'password changed');
+}

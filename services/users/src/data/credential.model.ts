@@ -1,0 +1,49 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { OUTBOX_INDEX, type EventEnvelope } from '@concierge/kit';
+
+/** A user's sign-in secrets and counters, kept apart from the profile (_id = user id). */
+export interface CredentialRecord {
+  _id: string;
+  /** argon2id PHC string; null until the user sets a password, and again after an admin reset. */
+  passwordHash: string | null;
+  passwordChangedAt: Date | null;
+  /** Failed sign-ins since the last success or lock (see credentials/lockout.ts). */
+  failedAttempts: number;
+  lockedUntil: Date | null;
+  /** Global roles carried by access tokens, e.g. admin (set by the bootstrap-admin command). */
+  globalRoles: string[];
+  /** Refresh tokens of sign-ins made up to this moment no longer work (suspension, reset, change). */
+  sessionsRevokedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  outbox?: EventEnvelope[];
+  outboxPending?: boolean;
+  outboxSeq?: number;
+}
+
+const credentialSchema = new Schema<CredentialRecord>(
+  {
+    _id: { type: String, required: true },
+    passwordHash: { type: String, default: null },
+    passwordChangedAt: { type: Date, default: null },
+    failedAttempts: { type: Number, default: 0 },
+    lockedUntil: { type: Date, default: null },
+    globalRoles: { type: [String], default: [] },
+    sessionsRevokedAt: { type: Date, default: null },
+    outbox: { type: [Schema.Types.Mixed], default: undefined },
+    outboxPending: { type: Boolean },
+    outboxSeq: { type: Number },
+  },
+  { collection: 'credentials', timestamps: true, versionKey: false, minimize: false },
+);
+// The outbox relay's scan for unpublished events.
+credentialSchema.index(OUTBOX_INDEX);
+
+export type CredentialModel = Model<CredentialRecord>;
+
+export function credentialModel(db: Connection): CredentialModel {
+  return (
+    (db.models.Credential as CredentialModel | undefined) ??
+    db.model<CredentialRecord>('Credential', credentialSchema)
+  );
+}
