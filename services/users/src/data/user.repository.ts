@@ -78,6 +78,23 @@ export class UserRepository {
       .exec();
   }
 
+  /** Which of these e-mails and usernames belong to some user already (a dry-run import's check). */
+  async takenLogins(emails: string[], usernames: string[]): Promise<Set<string>> {
+    const rows = await this.model
+      .find(
+        { $or: [{ email: { $in: emails } }, { username: { $in: usernames } }] },
+        { email: 1, username: 1 },
+      )
+      .lean<Pick<User, 'email' | 'username'>[]>()
+      .exec();
+    const foundEmails = new Set(rows.map((r) => r.email));
+    const foundUsernames = new Set(rows.map((r) => r.username));
+    return new Set([
+      ...emails.filter((e) => foundEmails.has(e)),
+      ...usernames.filter((u) => foundUsernames.has(u)),
+    ]);
+  }
+
   /** A page of users, keyset-paginated on (sort field, id). */
   async list(query: UserQuery): Promise<User[]> {
     const filter = this.filterOf(query);

@@ -1,0 +1,135 @@
+/**
+ * Imports users from a CSV (header row) or NDJSON file, upserting by source and external id:
+ *   npm run import -- FILE [--source NAME] [--dry-run] [--report FILE]
+ * Exit status: 0 all rows imported, 2 some rows rejected (see the report), 1 the import failed.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  connectMongo,
+  createKafka,
+  createLogger,
+  ensureTopics,
+  EventContracts,
+  EventPublisher,
+  OutboxRelay,
+  type OutboxDocument,
+} from '@concierge/kit';
+import { loadImportConfig } from '../config';
+import { createCredentialEffects } from '../credentials/provisioning';
+import { createCredentialStores, initCredentialModels } from '../data/credential.repository';
+import { organizationModel } from '../data/organization.model';
+import { OrganizationRepository } from '../data/organization.repository';
+import { userModel } from '../data/user.model';
+import { UserRepository } from '../data/user.repository';
+import { loadTree } from '../domain/placement';
+import { countRows, importFile } from '../import/import-file';
+import { IMPORT_FIELDS } from '../import/map-record';
+import { createProgress } from '../import/progress';
+import { DEFAULT_SOURCE } from '../domain/profile';
+
+const USAGE = `usage: npm run import -- FILE [--source NAME] [--dry-run] [--report FILE]
+FILE is .csv (header row) or .ndjson/.jsonl; fields: ${IMPORT_FIELDS.join(', ')}`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      source: { type: 'string', default: DEFAULT_SOURCE },
+      'dry-run': { type: 'boolean', default: false },
+      report: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const config = loadImportConfig();
+  if (values.help || positionals.length !== 1) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 1;
+  }
+  const file = resolve(config.invokedFrom, positionals[0] as string);
+  const dryRun = values['dry-run'] ?? false;
+  const jobId = randomUUID();
+  const logger = createLogger('users-import', config.logLevel);
+  const db = await connectMongo(config.mongoUri);
+  const contracts = new EventContracts();
+  const kafka = createKafka('concierge-users-import', config.kafkaBrokers, logger);
+  const publisher = new EventPublisher(kafka, contracts, logger);
+  // The command publishes the events of the users it writes itself, through the same outbox relay
+  // the service runs; whatever it cannot publish (broker down) the users service publishes later.
+  const relay = new OutboxRelay({
+    collections: [db.collection<OutboxDocument>('users') as never],
+    publisher,
+    logger,
+    pollMs: 1_000,
+    batchSize: 1_000,
+  });
+  const reportPath = values.report ? resolve(config.invokedFrom, values.report) : `${file}.rejected.csv`;
+  const report = createWriteStream(reportPath);
+  try {
+    await userModel(db).init();
+    await organizationModel(db).init();
+    await initCredentialModels(db);
+    if (!dryRun) {
+      await ensureTopics(kafka, contracts);
+      relay.start();
+    }
+    const deps = {
+      users: new UserRepository(userModel(db)),
+      orgs: new OrganizationRepository(organizationModel(db)),
+      contracts,
+      actor: 'system:import',
+      correlationId: jobId,
+      credentialEffects: createCredentialEffects(createCredentialStores(db), config),
+    };
+    const total = await countRows(file);
+    process.stderr.write(
+      `${dryRun ? 'Checking' : 'Importing'} ${file} (${total} rows, source ${values.source})\n`,
+    );
+    const result = await importFile(file, deps, await loadTree(deps), {
+      source: values.source ?? DEFAULT_SOURCE,
+      dryRun,
+      progress: createProgress({ total }),
+      report,
+      afterBatch: () => relay.kick(),
+    });
+    let unpublished = 0;
+    if (!dryRun) {
+      await relay.stop();
+      try {
+        await relay.drain();
+      } catch {
+        unpublished = await db.collection('users').countDocuments({ outboxPending: true });
+      }
+    }
+    const { created, updated, unchanged, rejected } = result.counts;
+    process.stdout.write(
+      `${dryRun ? 'Dry run, nothing written: would have ' : ''}created ${created}, updated ${updated}, unchanged ${unchanged}, rejected ${rejected} ` +
+        `in ${(result.elapsedMs / 1000).toFixed(1)} s (${Math.round(result.rowsPerSecond)} rows/s)\n`,
+    );
+    for (const r of result.firstRejected) process.stdout.write(`  line ${r.line}: ${r.reason}\n`);
+    if (rejected > result.firstRejected.length)
+      process.stdout.write(`  ... all ${rejected} in ${reportPath}\n`);
+    else if (rejected > 0) process.stdout.write(`  (also in ${reportPath})\n`);
+    if (unpublished > 0) {
+      process.stdout.write(
+        `${unpublished} users' events wait in the outbox: Kafka was unreachable; the users service publishes them when it is back.\n`,
+      );
+    }
+    return rejected > 0 ? 2 : 0;
+  } finally {
+    await new Promise((done) => report.end(done));
+    await relay.stop();
+    await publisher.close();
+    await db.close();
+  }
+}
+
+main().then(
+  (status) => process.exit(status),
+  (err: unknown) => {
+    process.stderr.write(`import failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,259 @@
+import { isDuplicateKey, outboxInsert, type DomainError, type EventEnvelope } from '@concierge/kit';
+import type { Organization } from '../data/organization.repository';
+import { DuplicateUserError, type User } from '../data/user.repository';
+import { prepareUser } from '../domain/create-user';
+import type { CredentialEffects } from '../credentials/provisioning';
+import type { UsersDeps } from '../domain/deps';
+import type { OrgTree } from '../domain/organizations/org-tree';
+import { externalKeyOf, normalizeProfile } from '../domain/profile';
+import { planUpdate, type UpdatePlan } from '../domain/update-user';
+import { mapRecord, RowError, type ImportedUser } from './map-record';
+
+export type RowOutcome =
+  | { line: number; outcome: 'created' | 'updated' | 'unchanged'; userId: string }
+  | { line: number; outcome: 'rejected'; reason: string; field?: string };
+
+export interface UpsertOptions {
+  /** Source system recorded with external ids when a record names none. */
+  source: string;
+  /** Check everything, write nothing. */
+  dryRun?: boolean;
+}
+
+type Row = { line: number; record: Record<string, unknown> };
+type Insert = { line: number; doc: User; events: EventEnvelope[] };
+type Update = { line: number; current: User; plan: UpdatePlan };
+
+/** What the upsert needs to know of a user it may create or update in the current batch. */
+type Known = Map<string, User>;
+
+/**
+ * The one upsert behind the import command, the import-job API and the HR feed: records keyed by
+ * source and external id are created when new, updated when different, and left alone (no write,
+ * no event) when unchanged. Each batch costs a constant number of round trips: one read of the
+ * existing users by external key, one of managers outside the batch, and one unordered insertMany of
+ * the new users (events ride in the documents: transactional outbox). A changed user is one
+ * compare-and-set write of its own, so that each row learns whether it landed.
+ */
+export class UserUpsert {
+  constructor(
+    /** With credential effects, users created ACTIVE get their set-password link as on any activation. */
+    private readonly deps: UsersDeps & { credentialEffects?: CredentialEffects },
+    private readonly tree: OrgTree<Organization>,
+    private readonly options: UpsertOptions,
+  ) {}
+
+  private readonly codes = new Map<string, string>();
+  /**
+   * A dry run writes nothing, so users it would create or change are remembered here for the rows
+   * of later batches that name them as managers (memory grows with the file in dry runs only).
+   */
+  private readonly planned: Known = new Map();
+
+  private organizationIdOf(code: string | null): string | null {
+    if (code === null) return null;
+    if (this.codes.size === 0) {
+      for (const org of this.tree.all()) this.codes.set(org.code, org._id);
+    }
+    const id = this.codes.get(code);
+    if (!id) throw new RowError(`organisation ${code.slice(0, 40)} does not exist`, 'organization');
+    return id;
+  }
+
+  /** Applies one batch, rows in order (a manager earlier in the batch is known to later rows). */
+  async apply(rows: Row[]): Promise<RowOutcome[]> {
+    const outcomes: RowOutcome[] = [];
+    const mapped: { row: Row; user: ImportedUser; key: string }[] = [];
+    for (const row of rows) {
+      try {
+        const user = mapRecord(row.record, this.options.source);
+        const key = externalKeyOf(
+          normalizeProfile({ ...user.input, displayName: user.input.displayName ?? 'x' }),
+        ) as string;
+        mapped.push({ row, user, key });
+      } catch (err) {
+        outcomes.push(rejected(row.line, err));
+      }
+    }
+
+    // Existing users of the batch and the managers it names, by external key: two reads.
+    const byKey: Known = new Map();
+    for (const u of await this.deps.users.findByExternalKeys(mapped.map((m) => m.key))) {
+      byKey.set(u.externalKey as string, u);
+    }
+    const managerKeys = new Set<string>();
+    for (const m of mapped) {
+      if (m.user.managerExternalId)
+        managerKeys.add(`${m.key.slice(0, m.key.indexOf(':'))}:${m.user.managerExternalId}`);
+    }
+    for (const key of [...mapped.map((m) => m.key), ...managerKeys]) {
+      const planned = this.planned.get(key);
+      if (planned) byKey.set(key, planned);
+    }
+    const missing = [...managerKeys].filter((k) => !byKey.has(k));
+    for (const u of missing.length > 0 ? await this.deps.users.findByExternalKeys(missing) : []) {
+      byKey.set(u.externalKey as string, u);
+    }
+    const byId = new Map<string, User>();
+    for (const u of byKey.values()) byId.set(u._id, u);
+
+    const inserts: Insert[] = [];
+    const updates: Update[] = [];
+    for (const { row, user, key } of mapped) {
+      try {
+        const managerId = this.managerIdOf(user, key, byKey);
+        const current = byKey.get(key);
+        if (!current) {
+          const organizationId = this.organizationIdOf(user.organizationCode);
+          if (!organizationId) throw new RowError('organization is required for a new user', 'organization');
+          const { user: doc, event } = await prepareUser(
+            { ...user.input, organizationId, managerId: managerId ?? null },
+            this.deps,
+            this.tree,
+            byId,
+          );
+          const created = { ...doc, createdAt: new Date(), updatedAt: new Date(), outboxSeq: 1 } as User;
+          byKey.set(key, created);
+          byId.set(created._id, created);
+          inserts.push({ line: row.line, doc: created, events: [event] });
+          continue;
+        }
+        const plan = await planUpdate(
+          current,
+          {
+            ...user.input,
+            ...(user.organizationCode
+              ? { organizationId: this.organizationIdOf(user.organizationCode) }
+              : {}),
+            ...(managerId !== undefined ? { managerId } : {}),
+          },
+          this.deps,
+          this.tree,
+          byId,
+        );
+        if (!plan) {
+          outcomes.push({ line: row.line, outcome: 'unchanged', userId: current._id });
+          continue;
+        }
+        const next = { ...current, ...plan.set } as User;
+        byKey.set(key, next);
+        byId.set(next._id, next);
+        updates.push({ line: row.line, current, plan });
+      } catch (err) {
+        outcomes.push(rejected(row.line, err));
+      }
+    }
+
+    if (this.options.dryRun) {
+      for (const { doc } of inserts) this.planned.set(doc.externalKey as string, doc);
+      for (const { current, plan } of updates)
+        this.planned.set(current.externalKey as string, { ...current, ...plan.set });
+    }
+    outcomes.push(...(await this.insert(inserts)), ...(await this.update(updates)));
+    return outcomes.sort((a, b) => a.line - b.line);
+  }
+
+  /** The manager's id: from the batch or the store; undefined when the record leaves it unchanged. */
+  private managerIdOf(user: ImportedUser, key: string, byKey: Known): string | null | undefined {
+    if (user.managerExternalId === undefined) return undefined;
+    if (user.managerExternalId === null) return null;
+    const managerKey = `${key.slice(0, key.indexOf(':'))}:${user.managerExternalId}`;
+    const manager = byKey.get(managerKey);
+    if (!manager) {
+      throw new RowError(
+        `manager ${user.managerExternalId.slice(0, 64)} is not a known external id`,
+        'managerExternalId',
+      );
+    }
+    return manager._id;
+  }
+
+  private async insert(rows: Insert[]): Promise<RowOutcome[]> {
+    if (rows.length === 0) return [];
+    const created = (r: { line: number; doc: User }): RowOutcome => ({
+      line: r.line,
+      outcome: 'created',
+      userId: r.doc._id,
+    });
+    if (this.options.dryRun) return this.dryRunInserts(rows);
+    const active = rows.filter((r) => r.doc.status === 'ACTIVE').map((r) => r.doc);
+    const issued =
+      this.deps.credentialEffects && active.length > 0
+        ? await this.deps.credentialEffects.beforeBulkActivation(active, this.deps)
+        : new Map<string, EventEnvelope>();
+    const docs = rows.map((r) => {
+      const link = issued.get(r.doc._id);
+      return { ...r.doc, ...outboxInsert(link ? [...r.events, link] : r.events) };
+    });
+    try {
+      await this.deps.users.model.collection.insertMany(docs as never[], { ordered: false });
+      return rows.map(created);
+    } catch (err) {
+      const failed = new Set<number>(
+        ((err as { writeErrors?: { index: number }[] }).writeErrors ?? []).map((w) => w.index),
+      );
+      if (!isDuplicateKey(err) && failed.size === 0) throw err;
+      const out: RowOutcome[] = [];
+      for (const [i, r] of rows.entries()) {
+        if (!failed.has(i)) {
+          out.push(created(r));
+          continue;
+        }
+        const field = await this.deps.users.duplicateField(r.doc);
+        out.push({ line: r.line, outcome: 'rejected', reason: `${field} is taken by another user`, field });
+      }
+      return out;
+    }
+  }
+
+  /** A dry run cannot rely on the unique indexes, so it asks for e-mails and usernames already taken. */
+  private async dryRunInserts(rows: Insert[]): Promise<RowOutcome[]> {
+    const taken = await this.deps.users.takenLogins(
+      rows.map((r) => r.doc.email),
+      rows.map((r) => r.doc.username),
+    );
+    return rows.map((r) => {
+      const field = taken.has(r.doc.email) ? 'email' : taken.has(r.doc.username) ? 'username' : null;
+      return field
+        ? { line: r.line, outcome: 'rejected' as const, reason: `${field} is taken by another user`, field }
+        : { line: r.line, outcome: 'created' as const, userId: r.doc._id };
+    });
+  }
+
+  private async update(rows: Update[]): Promise<RowOutcome[]> {
+    const out: RowOutcome[] = [];
+    for (const { line, current, plan } of rows) {
+      if (this.options.dryRun) {
+        out.push({ line, outcome: 'updated', userId: current._id });
+        continue;
+      }
+      try {
+        const written = await this.deps.users.update(current._id, current.outboxSeq, plan, plan.events);
+        out.push(
+          written
+            ? { line, outcome: 'updated', userId: current._id }
+            : {
+                line,
+                outcome: 'rejected',
+                reason: 'the user changed during the import; import the row again',
+              },
+        );
+      } catch (err) {
+        out.push(rejected(line, err));
+      }
+    }
+    return out;
+  }
+}
+
+function rejected(line: number, err: unknown): RowOutcome {
+  if (err instanceof RowError) return { line, outcome: 'rejected', reason: err.message, field: err.field };
+  if (err instanceof DuplicateUserError) {
+    return { line, outcome: 'rejected', reason: `${err.field} is taken by another user`, field: err.field };
+  }
+  const ext = (err as DomainError).extensions as { code?: string; field?: string } | undefined;
+  if (ext?.code === 'BAD_USER_INPUT' || ext?.code === 'CONFLICT') {
+    return { line, outcome: 'rejected', reason: (err as Error).message, field: ext.field };
+  }
+  throw err;
+}
