@@ -84,4 +84,21 @@ describe('the outbox relay (real database and broker)', () => {
       await reader.stop();
     }
   });
+  it('when a round publishes hundreds of documents, then all are published and cleared (FerretDB needs small update commands)', async () => {
+    const ids = Array.from({ length: 250 }, () => randomUUID());
+    await docs.insertMany(ids.map((id) => ({ _id: id, ...outboxInsert([renamed(id, 'Many')]) })));
+    const relay = new OutboxRelay({
+      collections: [docs as unknown as Collection<OutboxDocument>],
+      publisher,
+      logger: createLogger('test', 'silent'),
+      pollMs: 60_000,
+      batchSize: 1_000,
+    });
+    try {
+      await relay.drain();
+      expect(await docs.countDocuments({ _id: { $in: ids }, outboxPending: false })).toBe(ids.length);
+    } finally {
+      await relay.stop();
+    }
+  });
 });

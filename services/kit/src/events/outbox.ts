@@ -1,4 +1,4 @@
-import type { Collection, Document, Filter } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Document, Filter } from 'mongodb';
 import { documentKey, withDocumentLocks } from '../locks';
 import type { Logger } from '../logger';
 import type { EventEnvelope } from './envelope';
@@ -140,7 +140,8 @@ export class OutboxRelay {
       .toArray();
     const changed = current.filter((d) => (d.outbox ?? []).some((e) => sent.has(e.id)));
     if (changed.length === 0) return;
-    await collection.bulkWrite(
+    await casWrites(
+      collection,
       changed.map((d) => {
         const rest = (d.outbox ?? []).filter((e) => !sent.has(e.id));
         return {
@@ -150,7 +151,6 @@ export class OutboxRelay {
           },
         };
       }),
-      { ordered: false },
     );
   }
 
@@ -197,21 +197,42 @@ export class OutboxRelay {
       // newer ones go out next round. ($pull with a condition on array elements is a silent no-op
       // on FerretDB v1, hence the read and compare-and-set.)
       await withDocumentLocks(keysOf(collection, publishable), async () => {
-        const cleared = await collection.bulkWrite(
+        const matched = await casWrites(
+          collection,
           publishable.map((d) => ({
             updateOne: {
               filter: { _id: d._id, outboxSeq: d.outboxSeq ?? { $exists: false } } as Filter<OutboxDocument>,
               update: { $set: { outbox: [], outboxPending: false } },
             },
           })),
-          { ordered: false },
         );
-        if (cleared.matchedCount < publishable.length) await this.removePublished(collection, publishable);
+        if (matched < publishable.length) await this.removePublished(collection, publishable);
       });
       progress += Math.max(events.length, 1);
     }
     return progress;
   }
+}
+
+/**
+ * FerretDB v1.24 (SQLite) never answers an update command of 100 or more statements and leaves the
+ * database locked behind it, so the relay's compare-and-set writes go in commands of at most 50.
+ */
+const STATEMENTS_PER_COMMAND = 50;
+
+/** Runs unordered updateOne operations in commands of STATEMENTS_PER_COMMAND; returns how many matched. */
+async function casWrites(
+  collection: Collection<OutboxDocument>,
+  operations: AnyBulkWriteOperation<OutboxDocument>[],
+): Promise<number> {
+  let matched = 0;
+  for (let i = 0; i < operations.length; i += STATEMENTS_PER_COMMAND) {
+    const result = await collection.bulkWrite(operations.slice(i, i + STATEMENTS_PER_COMMAND), {
+      ordered: false,
+    });
+    matched += result.matchedCount;
+  }
+  return matched;
 }
 
 function keysOf(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): string[] {
