@@ -176,3 +176,34 @@ export async function createOrg(
   if (!res.data) throw new Error(`createOrganization failed: ${JSON.stringify(res.errors)}`);
   return res.data.createOrganization.id;
 }
+
+/**
+ * Commits a fresh consumer group's offsets at the end of `topics` (default: every topic of the
+ * catalogue), so that a service started with it handles only this test file's messages, not the
+ * history earlier runs left on a development broker. One member joins once and commits them all
+ * (admin.setOffsets costs seconds per topic).
+ */
+export async function startAtEnd(groupId: string, topics?: string[]): Promise<void> {
+  const contracts = new EventContracts();
+  await ensureTopics(kafka, contracts);
+  const wanted = topics ?? Object.keys(contracts.catalogue.topics);
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await Promise.all(
+    wanted.map(async (topic) =>
+      (await admin.fetchTopicOffsets(topic)).map((o) => ({ topic, partition: o.partition, offset: o.high })),
+    ),
+  );
+  await admin.disconnect();
+  const member = kafka.consumer({ groupId });
+  try {
+    await member.connect();
+    const joined = new Promise((resolve) => member.on(member.events.GROUP_JOIN, resolve));
+    await member.subscribe({ topics: wanted });
+    await member.run({ autoCommit: false, eachMessage: async () => undefined });
+    await joined;
+    await member.commitOffsets(ends.flat());
+  } finally {
+    await member.disconnect();
+  }
+}

@@ -5,7 +5,7 @@ import type { RunningService } from '@concierge/kit';
 import { startServer as startNotifications } from '@concierge/notifications';
 import { issueAccessToken, SigningKeys, startServer as startUsers } from '@concierge/users';
 import { join } from 'node:path';
-import { dropDatabases, ROOT, SECRET, serviceConfig, usersConfig } from './index';
+import { dropDatabases, ROOT, SECRET, serviceConfig, startAtEnd, usersConfig } from './index';
 
 export const ISSUER = 'concierge-users';
 
@@ -16,11 +16,18 @@ export const ISSUER = 'concierge-users';
 export async function startStack(options: { usersMongoOptions?: string } = {}) {
   const usersSettings = usersConfig();
   if (options.usersMongoOptions) usersSettings.mongoUri += `?${options.usersMongoOptions}`;
+  const others = {
+    accessRequests: serviceConfig('access-requests'),
+    delegation: serviceConfig('delegation'),
+    notifications: serviceConfig('notifications'),
+  };
+  // Every service handles only this stack's messages, not what earlier runs left on the broker.
+  await Promise.all([usersSettings, ...Object.values(others)].map((c) => startAtEnd(c.groupId as string)));
   const users = await startUsers(usersSettings);
   const [accessRequests, delegation, notifications] = await Promise.all([
-    startAccessRequests(serviceConfig('access-requests')),
-    startDelegation(serviceConfig('delegation')),
-    startNotifications(serviceConfig('notifications')),
+    startAccessRequests(others.accessRequests),
+    startDelegation(others.delegation),
+    startNotifications(others.notifications),
   ]);
   const services: RunningService[] = [users, accessRequests, delegation, notifications];
   const config: ReturnType<typeof LoadGatewayConfig> = {

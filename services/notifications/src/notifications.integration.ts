@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { createEvent, type RunningService } from '@concierge/kit';
-import { eventually, kafka, MONGO_BASE, readTopic, serviceConfig } from '../../../test/testkit';
+import { eventually, kafka, MONGO_BASE, readTopic, serviceConfig, startAtEnd } from '../../../test/testkit';
 import { startServer } from './server';
 
 const TOPIC = 'concierge.user.v1';
@@ -24,6 +24,7 @@ describe('notifications consumer against the real broker and database', () => {
   const config = serviceConfig('notifications');
 
   beforeAll(async () => {
+    await startAtEnd(config.groupId as string);
     service = await startServer(config);
     mongo = await new MongoClient(MONGO_BASE).connect();
     dbName = new URL(config.mongoUri).pathname.slice(1);

@@ -19,6 +19,7 @@ import {
   MONGO_BASE,
   SECRET,
   usersConfig,
+  startAtEnd,
 } from '../../../test/testkit';
 import { auditedTypes, recordEvent } from './audit/audit.consumer';
 import { auditModel } from './data/audit.model';
@@ -52,33 +53,6 @@ const TRAIL = `query($filter: AuditFilter, $first: Int, $after: String) {
   }
 }`;
 const AUDIT_TOPIC = 'concierge.audit.v1';
-
-/**
- * Commits the group's offsets at the end of each topic before the service joins, so the test
- * reads only its own events and not the whole history of the development broker.
- */
-async function startAtEnd(groupId: string, topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await Promise.all(
-    topics.map(async (topic) =>
-      (await admin.fetchTopicOffsets(topic)).map((o) => ({ topic, partition: o.partition, offset: o.high })),
-    ),
-  );
-  await admin.disconnect();
-  // One member joins the group once and commits them all (admin.setOffsets costs seconds per topic).
-  const member = kafka.consumer({ groupId });
-  try {
-    await member.connect();
-    const joined = new Promise((resolve) => member.on(member.events.GROUP_JOIN, resolve));
-    await member.subscribe({ topics });
-    await member.run({ autoCommit: false, eachMessage: async () => undefined });
-    await joined;
-    await member.commitOffsets(ends.flat());
-  } finally {
-    await member.disconnect();
-  }
-}
 
 describe('audit trail against the real database and broker', () => {
   const config = usersConfig();

@@ -11,6 +11,7 @@ import {
   SEAL_KEY,
   usersConfig,
   type GraphQLResponse,
+  startAtEnd,
 } from '../../../test/testkit';
 import { bootstrapAdmin } from './credentials/bootstrap-admin';
 import { createCredentialStores } from './data/credential.repository';
@@ -76,6 +77,7 @@ describe('credentials (real database and broker)', () => {
 
   beforeAll(async () => {
     reader = await readTopic('concierge.credential.v1');
+    await startAtEnd(config.groupId as string);
     service = await startServer(config);
     org = await createOrg(service.url);
   });
@@ -519,6 +521,7 @@ describe('set-password links expire', () => {
 
   beforeAll(async () => {
     reader = await readTopic('concierge.credential.v1');
+    await startAtEnd(config.groupId as string);
     service = await startServer(config);
   });
   afterAll(async () => {

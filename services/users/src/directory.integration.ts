@@ -8,6 +8,7 @@ import {
   MONGO_BASE,
   readTopic,
   usersConfig,
+  startAtEnd,
 } from '../../../test/testkit';
 import { startServer } from './server';
 
@@ -69,6 +70,7 @@ describe('organisations and the user directory (real database and broker)', () =
       .toArray();
 
   beforeAll(async () => {
+    await startAtEnd(config.groupId as string);
     service = await startServer(config);
     mongo = await new MongoClient(MONGO_BASE).connect();
     dbName = new URL(config.mongoUri).pathname.slice(1);

@@ -13,6 +13,7 @@ import {
   ROOT,
   SEAL_KEY,
   usersConfig,
+  startAtEnd,
 } from '../../../test/testkit';
 import { startServer } from './server';
 
@@ -64,6 +65,7 @@ describe('npm run import (real database and broker)', () => {
   ];
 
   beforeAll(async () => {
+    await startAtEnd(config.groupId as string);
     service = await startServer(config);
     mongo = await new MongoClient(MONGO_BASE).connect();
     await createOrg(service.url, { code: 'HQ', name: 'Headquarters' });

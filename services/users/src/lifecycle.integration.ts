@@ -15,6 +15,7 @@ import {
   graphql,
   readTopic,
   usersConfig,
+  startAtEnd,
 } from '../../../test/testkit';
 import { startServer } from './server';
 
@@ -31,7 +32,9 @@ describe('user lifecycle on start and end dates (real database and broker)', () 
 
   beforeAll(async () => {
     reader = await readTopic('concierge.user.v1');
+    await startAtEnd(config.groupId as string);
     a = await startServer(config);
+    await startAtEnd(`${config.groupId}-b`);
     b = await startServer({ ...config, groupId: `${config.groupId}-b` });
     org = await createOrg(a.url);
   });
@@ -177,6 +180,7 @@ describe('writes racing the outbox relay', () => {
   let service: RunningService;
   let org: string;
   beforeAll(async () => {
+    await startAtEnd(config.groupId as string);
     service = await startServer(config);
     org = await createOrg(service.url);
   });

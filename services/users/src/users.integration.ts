@@ -8,6 +8,7 @@ import {
   MONGO_BASE,
   readTopic,
   usersConfig,
+  startAtEnd,
 } from '../../../test/testkit';
 import { startServer } from './server';
 
@@ -21,6 +22,7 @@ describe('users subgraph against the real database and broker', () => {
   const config = usersConfig();
 
   beforeAll(async () => {
+    await startAtEnd(config.groupId as string);
     service = await startServer(config);
     mongo = await new MongoClient(MONGO_BASE).connect();
     dbName = new URL(config.mongoUri).pathname.slice(1);

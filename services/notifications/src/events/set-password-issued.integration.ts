@@ -10,31 +10,12 @@ import {
   readTopic,
   SEAL_KEY,
   serviceConfig,
+  startAtEnd,
 } from '../../../../test/testkit';
 import { startServer } from '../server';
 
 const TOPIC = 'concierge.credential.v1';
 const INBOX = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { notifications { kind title body } } } }`;
-
-/**
- * Starts a fresh consumer group at the end of the topics it reads, so it does not first work
- * through the history earlier test runs left on the shared broker (thousands of messages).
- */
-async function startAtEnd(groupId: string, topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of topics) {
-      const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
-        partition,
-        offset: high,
-      }));
-      await admin.setOffsets({ groupId, topic, partitions });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 function setPasswordIssued(userId: string, sealedToken: string, purpose = 'ACTIVATION') {
   return createEvent('/concierge/users', {
