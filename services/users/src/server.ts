@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gql } from 'graphql-tag';
-import { every, startService, type RunningService, type ServiceDefinition } from '@concierge/kit';
+import {
+  combineHandlers,
+  every,
+  startService,
+  type RunningService,
+  type ServiceDefinition,
+} from '@concierge/kit';
 import { SigningKeys } from './auth/signing-keys';
 import type { UsersConfig } from './config';
 import { auditHandlers } from './audit/audit.consumer';
@@ -10,10 +16,13 @@ import { createCredentialRuntime, type CredentialRuntime } from './credentials/r
 import { auditModel } from './data/audit.model';
 import { AuditRepository } from './data/audit.repository';
 import { initCredentialModels } from './data/credential.repository';
+import { initImportJobModels } from './data/import-job.model';
 import { organizationModel } from './data/organization.model';
+import { OrganizationRepository } from './data/organization.repository';
 import { userModel } from './data/user.model';
 import { UserRepository } from './data/user.repository';
 import { runDueTransitions } from './domain/run-due-transitions';
+import { hrFeedHandlers } from './hr-feed/hr-feed.consumer';
 import { resolvers } from './resolvers';
 
 export const typeDefs = gql(readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'));
@@ -26,7 +35,7 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
     name: 'users',
     typeDefs,
     resolvers,
-    outboxCollections: ['users', 'organizations', 'credentials'],
+    outboxCollections: ['users', 'organizations', 'credentials', 'import_jobs'],
     init: async (runtime) => {
       await userModel(runtime.db).init();
       await organizationModel(runtime.db).init();
@@ -34,6 +43,7 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
       keys = new SigningKeys(runtime.db);
       await keys.current();
       await initCredentialModels(runtime.db);
+      await initImportJobModels(runtime.db);
       credentials = createCredentialRuntime(
         runtime.db,
         {
@@ -67,7 +77,17 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
       );
     },
     // The audit trail records every event of the catalogue; more handlers join with combineHandlers.
-    handlers: (runtime) => auditHandlers(runtime.contracts, new AuditRepository(auditModel(runtime.db))),
+    handlers: (runtime) =>
+      combineHandlers(
+        auditHandlers(runtime.contracts, new AuditRepository(auditModel(runtime.db))),
+        hrFeedHandlers({
+          users: new UserRepository(userModel(runtime.db)),
+          orgs: new OrganizationRepository(organizationModel(runtime.db)),
+          contracts: runtime.contracts,
+          credentialEffects: (credentials as CredentialRuntime).effects,
+          afterWrite: () => runtime.relay.kick(),
+        }),
+      ),
     routes: () => ({ '/.well-known/jwks.json': () => (keys as SigningKeys).jwks() }),
     context: (base, runtime) => createContext(base, runtime, credentials as CredentialRuntime),
   };

@@ -11,7 +11,14 @@ import { mapRecord, RowError, type ImportedUser } from './map-record';
 
 export type RowOutcome =
   | { line: number; outcome: 'created' | 'updated' | 'unchanged'; userId: string }
-  | { line: number; outcome: 'rejected'; reason: string; field?: string };
+  | {
+      line: number;
+      outcome: 'rejected';
+      reason: string;
+      field?: string;
+      /** The row lost a race with another write of the same user; applying it again may succeed. */
+      retryable?: true;
+    };
 
 export interface UpsertOptions {
   /** Source system recorded with external ids when a record names none. */
@@ -236,6 +243,7 @@ export class UserUpsert {
                 line,
                 outcome: 'rejected',
                 reason: 'the user changed during the import; import the row again',
+                retryable: true,
               },
         );
       } catch (err) {
