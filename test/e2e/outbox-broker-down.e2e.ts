@@ -9,6 +9,7 @@ import {
   eventually,
   graphql,
   serviceConfig,
+  startAtEnd,
   usersConfig,
 } from '../testkit';
 
@@ -20,8 +21,12 @@ describe('transactional outbox while the broker is down', () => {
   let org: string;
 
   beforeAll(async () => {
-    users = await startUsers(usersConfig());
-    notifications = await startNotifications(serviceConfig('notifications'));
+    const usersSettings = usersConfig();
+    const notificationsSettings = serviceConfig('notifications');
+    await startAtEnd(usersSettings.groupId as string);
+    await startAtEnd(notificationsSettings.groupId as string);
+    users = await startUsers(usersSettings);
+    notifications = await startNotifications(notificationsSettings);
     org = await createOrg(users.url);
   });
   afterAll(async () => {
