@@ -8,6 +8,7 @@ export * from './principal';
 export * from './service';
 export * from './shutdown';
 export * from './events/consumer';
+export * from './events/creation-outbox';
 export * from './events/contracts';
 export * from './events/envelope';
 export * from './events/handlers';

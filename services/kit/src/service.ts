@@ -11,6 +11,12 @@ import type { Connection } from 'mongoose';
 import { createErrorFormatter } from './errors';
 import { EventConsumer, type EventHandler } from './events/consumer';
 import { EventContracts } from './events/contracts';
+import {
+  CREATION_BATCHES,
+  CREATION_OUTBOX,
+  type CreationBatch,
+  type CreationEntry,
+} from './events/creation-outbox';
 import { createKafka, ensureTopics, KafkaHealth } from './events/kafka';
 import { OutboxRelay, type OutboxDocument } from './events/outbox';
 import { EventPublisher } from './events/publisher';
@@ -82,6 +88,9 @@ export async function startService<C extends RequestContext>(
   const publisher = new EventPublisher(kafka, contracts, logger.child({ component: 'publisher' }));
   const relay = new OutboxRelay({
     collections: (definition.outboxCollections ?? []).map((name) => db.collection<OutboxDocument>(name)),
+    creations: db.collection<CreationEntry>(CREATION_OUTBOX),
+    creationBatches: db.collection<CreationBatch>(CREATION_BATCHES),
+    collectionOf: (name) => db.collection<OutboxDocument>(name),
     publisher,
     logger: logger.child({ component: 'outbox' }),
     pollMs: config.outboxPollMs,

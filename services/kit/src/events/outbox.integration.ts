@@ -3,6 +3,13 @@ import { MongoClient, type Collection } from 'mongodb';
 import { dropDatabases, eventually, kafka, MONGO_BASE, readTopic } from '../../../../test/testkit';
 import { createLogger } from '../logger';
 import { EventContracts } from './contracts';
+import {
+  CREATION_BATCHES,
+  CREATION_OUTBOX,
+  CreationOutbox,
+  type CreationBatch,
+  type CreationEntry,
+} from './creation-outbox';
 import { createEvent, type EventEnvelope } from './envelope';
 import { OutboxRelay, outboxInsert, outboxUpdate, type OutboxDocument } from './outbox';
 import { EventPublisher } from './publisher';
@@ -99,6 +106,63 @@ describe('the outbox relay (real database and broker)', () => {
       expect(await docs.countDocuments({ _id: { $in: ids }, outboxPending: false })).toBe(ids.length);
     } finally {
       await relay.stop();
+    }
+  });
+  it('when documents are created in bulk, then the events of those that landed go out in order, and a crash before confirming neither loses nor invents events', async () => {
+    const creations = client.db(dbName).collection<CreationEntry>(CREATION_OUTBOX);
+    const creationBatches = client.db(dbName).collection<CreationBatch>(CREATION_BATCHES);
+    const outbox = new CreationOutbox(creations, creationBatches, 'things');
+    const [landed, refused, crashed, neverWritten] = [
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+    ].map(String) as [string, string, string, string];
+    const first = renamed(landed, 'Landed');
+    const second = renamed(landed, 'Landed again');
+    const batch = await outbox.stage([
+      { documentId: landed, events: [first, second] },
+      { documentId: refused, events: [renamed(refused, 'Refused')] },
+    ]);
+    await docs.insertOne({ _id: landed, ...outboxInsert([]) });
+    await outbox.settle(batch, [refused]);
+    // A process that died between staging and confirming: one document landed, one did not.
+    const lost = renamed(crashed, 'Crashed');
+    await outbox.stage([
+      { documentId: crashed, events: [lost] },
+      { documentId: neverWritten, events: [renamed(neverWritten, 'Never written')] },
+    ]);
+    await docs.insertOne({ _id: crashed, ...outboxInsert([]) });
+
+    const reader = await readTopic('concierge.organization.v1');
+    const relay = new OutboxRelay({
+      collections: [docs as unknown as Collection<OutboxDocument>],
+      creations,
+      creationBatches,
+      collectionOf: () => docs as unknown as Collection<OutboxDocument>,
+      creationGraceMs: 0,
+      publisher,
+      logger: createLogger('test', 'silent'),
+      pollMs: 60_000,
+    });
+    const mine = new Set([landed, refused, crashed, neverWritten]);
+    try {
+      await relay.drain();
+      await eventually(async () => reader.values().filter((e) => mine.has(e.subject as string)).length >= 3);
+      await new Promise((r) => setTimeout(r, 1_000)); // room for an event that should not come
+      // One subject's events keep their order (one partition); other subjects may interleave.
+      const ids = (subject: string) =>
+        reader
+          .values()
+          .filter((e) => e.subject === subject)
+          .map((e) => e.id);
+      expect(ids(landed)).toEqual([first.id, second.id]);
+      expect(ids(crashed)).toEqual([lost.id]);
+      expect([...ids(refused), ...ids(neverWritten)]).toEqual([]);
+      expect(await creations.countDocuments({ documentId: { $in: [...mine] } })).toBe(0);
+    } finally {
+      await relay.stop();
+      await reader.stop();
     }
   });
 });

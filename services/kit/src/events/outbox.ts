@@ -1,6 +1,7 @@
 import type { AnyBulkWriteOperation, Collection, Document, Filter } from 'mongodb';
 import { documentKey, withDocumentLocks } from '../locks';
 import type { Logger } from '../logger';
+import type { CreationBatch, CreationEntry } from './creation-outbox';
 import type { EventEnvelope } from './envelope';
 import type { EventPublisher } from './publisher';
 
@@ -46,6 +47,13 @@ export interface OutboxRelayOptions {
   pollMs: number;
   /** Documents read per round. */
   batchSize?: number;
+  /** The events of documents created in bulk (see CreationOutbox), published before the others. */
+  creations?: Collection<CreationEntry>;
+  creationBatches?: Collection<CreationBatch>;
+  /** Finds a created document's collection, to recover entries a crash left unconfirmed. */
+  collectionOf?: (name: string) => Collection<OutboxDocument>;
+  /** How long an unconfirmed creation entry may be in flight before recovery looks at it. */
+  creationGraceMs?: number;
 }
 
 /** Publishes pending outbox events; `kick()` after a write makes it run at once. */
@@ -178,10 +186,55 @@ export class OutboxRelay {
     this.schedule(more && this.healthy ? 0 : this.options.pollMs);
   }
 
+  /**
+   * Confirmed creation batches, oldest first: their events are published (those of documents that
+   * did not land left out), then the batch is deleted; a crash in between publishes it again, a
+   * duplicate consumers skip. Unconfirmed entries past the grace period are published when their
+   * document exists and dropped when it does not.
+   */
+  private async creationRound(): Promise<number> {
+    const { creations, creationBatches } = this.options;
+    if (!creations || !creationBatches) return 0;
+    let progress = 0;
+    const confirmed = await creationBatches.find({}, { sort: { confirmedAt: 1 }, limit: 5 }).toArray();
+    for (const batch of confirmed) {
+      const failed = new Set(batch.failed);
+      const entries = await creations.find({ batch: batch._id }, { sort: { seq: 1 } }).toArray();
+      const events = entries.filter((e) => !failed.has(e.documentId)).map((e) => e.event);
+      await this.options.publisher.publish(events);
+      await creations.deleteMany({ batch: batch._id });
+      await creationBatches.deleteOne({ _id: batch._id });
+      progress += Math.max(entries.length, 1);
+    }
+    const cutoff = new Date(Date.now() - (this.options.creationGraceMs ?? 60_000));
+    const stale = await creations
+      .find({ stagedAt: { $lt: cutoff } }, { sort: { seq: 1 }, limit: 1_000 })
+      .toArray();
+    const unconfirmed = new Map<string, boolean>();
+    const recovered: CreationEntry[] = [];
+    const orphans: string[] = [];
+    for (const entry of stale) {
+      if (!unconfirmed.has(entry.batch)) {
+        unconfirmed.set(entry.batch, !(await creationBatches.findOne({ _id: entry.batch })));
+      }
+      if (!unconfirmed.get(entry.batch)) continue; // confirmed meanwhile: the next round sends it
+      const documents = this.options.collectionOf?.(entry.collection);
+      const exists = documents
+        ? await documents.findOne({ _id: entry.documentId as never }, { projection: { _id: 1 } })
+        : null;
+      if (exists) recovered.push(entry);
+      else orphans.push(entry._id);
+    }
+    if (recovered.length > 0) await this.options.publisher.publish(recovered.map((e) => e.event));
+    const done = [...recovered.map((e) => e._id), ...orphans];
+    if (done.length > 0) await creations.deleteMany({ _id: { $in: done } });
+    return progress + done.length;
+  }
+
   /** One round over every collection: read pending documents, publish their events, then remove them. */
   private async round(): Promise<number> {
-    let progress = 0;
     const limit = this.options.batchSize ?? 200;
+    let progress = await this.creationRound();
     for (const collection of this.options.collections) {
       const docs = await collection
         .find({ outboxPending: true }, { projection: { outbox: 1, outboxSeq: 1 }, limit })

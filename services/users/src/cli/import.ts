@@ -16,6 +16,10 @@ import {
   EventPublisher,
   OutboxRelay,
   type OutboxDocument,
+  CREATION_BATCHES,
+  CREATION_OUTBOX,
+  type CreationBatch,
+  type CreationEntry,
 } from '@concierge/kit';
 import { loadImportConfig } from '../config';
 import { createCredentialEffects } from '../credentials/provisioning';
@@ -60,6 +64,9 @@ async function main(): Promise<number> {
   // the service runs; whatever it cannot publish (broker down) the users service publishes later.
   const relay = new OutboxRelay({
     collections: [db.collection<OutboxDocument>('users') as never],
+    creations: db.collection<CreationEntry>(CREATION_OUTBOX) as never,
+    creationBatches: db.collection<CreationBatch>(CREATION_BATCHES) as never,
+    collectionOf: (name) => db.collection<OutboxDocument>(name) as never,
     publisher,
     logger,
     pollMs: 1_000,
@@ -100,7 +107,9 @@ async function main(): Promise<number> {
       try {
         await relay.drain();
       } catch {
-        unpublished = await db.collection('users').countDocuments({ outboxPending: true });
+        unpublished =
+          (await db.collection('users').countDocuments({ outboxPending: true })) +
+          (await db.collection(CREATION_OUTBOX).countDocuments({ collection: 'users' }));
       }
     }
     const { created, updated, unchanged, rejected } = result.counts;

@@ -1,4 +1,11 @@
-import { isDuplicateKey, outboxInsert, type DomainError, type EventEnvelope } from '@concierge/kit';
+import type { Db } from 'mongodb';
+import {
+  CreationOutbox,
+  isDuplicateKey,
+  outboxInsert,
+  type DomainError,
+  type EventEnvelope,
+} from '@concierge/kit';
 import type { Organization } from '../data/organization.repository';
 import { DuplicateUserError, type User } from '../data/user.repository';
 import { prepareUser } from '../domain/create-user';
@@ -188,29 +195,39 @@ export class UserUpsert {
       this.deps.credentialEffects && active.length > 0
         ? await this.deps.credentialEffects.beforeBulkActivation(active, this.deps)
         : new Map<string, EventEnvelope>();
-    const docs = rows.map((r) => {
-      const link = issued.get(r.doc._id);
-      return { ...r.doc, ...outboxInsert(link ? [...r.events, link] : r.events) };
-    });
+    // The events wait in the creation outbox, staged before the users go in and confirmed for
+    // those that landed: clearing an outbox inside each new user would cost one update per user.
+    const creations = CreationOutbox.of(this.deps.users.model.db.db as Db, 'users');
+    const batch = await creations.stage(
+      rows.map((r) => {
+        const link = issued.get(r.doc._id);
+        return { documentId: r.doc._id, events: link ? [...r.events, link] : r.events };
+      }),
+    );
+    const docs = rows.map((r) => ({ ...r.doc, ...outboxInsert([]) }));
+    let failed = new Set<number>();
     try {
       await this.deps.users.model.collection.insertMany(docs as never[], { ordered: false });
-      return rows.map(created);
     } catch (err) {
-      const failed = new Set<number>(
+      failed = new Set<number>(
         ((err as { writeErrors?: { index: number }[] }).writeErrors ?? []).map((w) => w.index),
       );
       if (!isDuplicateKey(err) && failed.size === 0) throw err;
-      const out: RowOutcome[] = [];
-      for (const [i, r] of rows.entries()) {
-        if (!failed.has(i)) {
-          out.push(created(r));
-          continue;
-        }
-        const field = await this.deps.users.duplicateField(r.doc);
-        out.push({ line: r.line, outcome: 'rejected', reason: `${field} is taken by another user`, field });
-      }
-      return out;
     }
+    await creations.settle(
+      batch,
+      rows.filter((_, i) => failed.has(i)).map((r) => r.doc._id),
+    );
+    const out: RowOutcome[] = [];
+    for (const [i, r] of rows.entries()) {
+      if (!failed.has(i)) {
+        out.push(created(r));
+        continue;
+      }
+      const field = await this.deps.users.duplicateField(r.doc);
+      out.push({ line: r.line, outcome: 'rejected', reason: `${field} is taken by another user`, field });
+    }
+    return out;
   }
 
   /** A dry run cannot rely on the unique indexes, so it asks for e-mails and usernames already taken. */
