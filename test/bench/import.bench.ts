@@ -5,9 +5,9 @@
  * the same run. Then a re-import of the unchanged file, and the batch read the upsert depends on:
  * `$in` against its alternatives. Prints its figures; asserts only that the work was done.
  *
- * The default is 1,000 users: on FerretDB over SQLite every update and every filter but `_id`
- * equality reads the whole collection, so the outbox relay's clearing grows with the square of the
- * size and 100,000 users take hours (README, "FerretDB and MongoDB").
+ * The default is 1,000 users: on FerretDB over SQLite every filter but `_id` equality reads the
+ * whole collection, so each batch's `$in` read grows with the collection and 100,000 users take
+ * most of an hour there (README, "FerretDB and MongoDB").
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
