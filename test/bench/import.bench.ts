@@ -7,7 +7,7 @@
  *
  * The default is 1,000 users: on FerretDB over SQLite every filter but `_id` equality reads the
  * whole collection, so each batch's `$in` read grows with the collection and 100,000 users take
- * most of an hour there (README, "FerretDB and MongoDB").
+ * tens of minutes there (README, "FerretDB and MongoDB").
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
