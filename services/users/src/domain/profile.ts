@@ -35,7 +35,8 @@ export const DEFAULT_SOURCE = 'default';
 // Pragmatic e-mail check: one @, no spaces, a dot in the domain (RFC 5321 limits the length to 254).
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const USERNAME = /^[a-z0-9][a-z0-9._@+-]{0,127}$/;
-const SOURCE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** A source system's name (lower case): what external ids are unique within. */
+export const SOURCE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 function text(field: string, value: string | null | undefined, max: number): string | null {
   if (value === null || value === undefined) return null;

@@ -1,22 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ImportCounts, ImportRowError } from '../data/import-job.repository';
+import type { ProfileInput } from '../domain/profile';
 import type { RowOutcome } from './user-upsert';
 
 /** At most this many records per batch: one upsert's round trips, and a request body of ~1 MB. */
 export const MAX_BATCH_RECORDS = 1000;
 
 /** One record of an import-job batch as the graph sends it (ImportRecordInput). */
-export interface ImportRecordInput {
-  externalId?: string | null;
-  source?: string | null;
-  email?: string | null;
-  username?: string | null;
-  givenName?: string | null;
-  familyName?: string | null;
-  displayName?: string | null;
-  title?: string | null;
-  department?: string | null;
-  employeeType?: string | null;
+export interface ImportRecordInput extends ProfileInput {
   organization?: string | null;
   managerExternalId?: string | null;
   startDate?: string | null;

@@ -12,7 +12,7 @@ import {
 import type { Organization } from '../data/organization.repository';
 import { usersEvent, type UsersDeps } from '../domain/deps';
 import type { OrgTree } from '../domain/organizations/org-tree';
-import { DEFAULT_SOURCE } from '../domain/profile';
+import { DEFAULT_SOURCE, SOURCE } from '../domain/profile';
 import {
   batchDigest,
   MAX_BATCH_RECORDS,
@@ -56,8 +56,6 @@ export interface ImportBatchResult {
   errors: ImportRowError[];
 }
 
-/** The same rule as a user's source (domain/profile.ts): every row falls back to the job's source. */
-const SOURCE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const TARGET_TYPE = 'import-job';
 
 function timingOf(deps: ImportJobDeps): ImportJobTiming {
