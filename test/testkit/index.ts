@@ -90,6 +90,12 @@ export const kafka = new Kafka({ clientId: 'concierge-tests', brokers: BROKERS, 
 export async function readTopic(topic: string) {
   const contracts = new EventContracts();
   await ensureTopics(kafka, contracts);
+  // Messages from the moment of the call on: a development broker keeps every earlier run's
+  // history, and reading it from the beginning can outlast a test's patience.
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
   const consumer = kafka.consumer({ groupId: `test.reader.${randomUUID()}` });
   const messages: KafkaMessage[] = [];
   await consumer.connect();
@@ -99,6 +105,7 @@ export async function readTopic(topic: string) {
       messages.push(message);
     },
   });
+  for (const { partition, high } of ends) consumer.seek({ topic, partition, offset: high });
   return {
     messages,
     /** The parsed JSON values; messages that are not JSON (dead-letter tests put some there) are skipped. */
