@@ -15,7 +15,7 @@ import {
   CREATION_BATCHES,
   CREATION_OUTBOX,
   type CreationBatch,
-  type CreationEntry,
+  type CreationChunk,
 } from './events/creation-outbox';
 import { createKafka, ensureTopics, KafkaHealth } from './events/kafka';
 import { OutboxRelay, type OutboxDocument } from './events/outbox';
@@ -88,7 +88,7 @@ export async function startService<C extends RequestContext>(
   const publisher = new EventPublisher(kafka, contracts, logger.child({ component: 'publisher' }));
   const relay = new OutboxRelay({
     collections: (definition.outboxCollections ?? []).map((name) => db.collection<OutboxDocument>(name)),
-    creations: db.collection<CreationEntry>(CREATION_OUTBOX),
+    creations: db.collection<CreationChunk>(CREATION_OUTBOX),
     creationBatches: db.collection<CreationBatch>(CREATION_BATCHES),
     collectionOf: (name) => db.collection<OutboxDocument>(name),
     publisher,

@@ -10,71 +10,138 @@ import type { EventEnvelope } from './envelope';
  * before its documents are inserted and confirmed afterwards by one insert naming the documents
  * that did not land; the relay publishes a confirmed batch, then deletes it.
  *
+ * A batch is staged as a few chunk documents with ids derived from the batch's, so that the relay
+ * reads and deletes them by `_id`, the one filter FerretDB over SQLite answers without reading the
+ * whole collection (one document per event made every read of a batch scan all staged events).
+ *
  * A crash between staging and confirming leaves an unconfirmed batch: after a grace period the relay
  * publishes the events whose document exists and drops the others, so a created document's events
  * go out at least once and those of a document that never landed never do.
  */
-export interface CreationEntry {
-  /** The event id. */
+export interface CreationChunk {
+  /** `${batch}:${index}` */
   _id: string;
   batch: string;
-  /** The collection the created document lives in. */
+  /** The collection the created documents live in. */
   collection: string;
-  documentId: string;
-  event: EventEnvelope;
-  /** Staging order: a batch's events are published in it. */
-  seq: number;
+  /**
+   * The chunk's documents and their events, in staging order, as JSON text: FerretDB stores a
+   * string as it is, while converting a large nested array costs it more than the events are worth.
+   */
+  items: string;
   stagedAt: Date;
 }
 
 /** A batch's confirmation: its documents were inserted, except `failed`. */
 export interface CreationBatch {
   _id: string;
+  chunks: number;
   failed: string[];
   confirmedAt: Date;
 }
 
-export const CREATION_OUTBOX = 'outbox_creations';
+export const CREATION_OUTBOX = 'outbox_creation_chunks';
 export const CREATION_BATCHES = 'outbox_creation_batches';
+
+/** A chunk stays well below the 16 MB document limit whatever the size of the events. */
+const CHUNK_BYTES = 2 * 1024 * 1024;
+
+export interface CreationOutboxOptions {
+  /** Largest chunk, in characters of JSON (an item larger than this gets a chunk of its own). */
+  chunkBytes?: number;
+}
+
+export function chunkId(batch: string, index: number): string {
+  return `${batch}:${index}`;
+}
 
 /** Stages and confirms the events of documents created in bulk, a batch at a time. */
 export class CreationOutbox {
   constructor(
-    private readonly entries: Collection<CreationEntry>,
+    private readonly chunks: Collection<CreationChunk>,
     private readonly batches: Collection<CreationBatch>,
     private readonly collection: string,
+    private readonly options: CreationOutboxOptions = {},
   ) {}
 
-  static of(db: Db, collection: string): CreationOutbox {
+  static of(db: Db, collection: string, options?: CreationOutboxOptions): CreationOutbox {
     return new CreationOutbox(
-      db.collection<CreationEntry>(CREATION_OUTBOX),
+      db.collection<CreationChunk>(CREATION_OUTBOX),
       db.collection<CreationBatch>(CREATION_BATCHES),
       collection,
+      options,
     );
+  }
+
+  /**
+   * Serialises a batch's events into chunks (computation only: an import does it while the previous
+   * batch is being written). Documents without events are left out.
+   */
+  prepare(items: StagedItem[]): PreparedBatch {
+    const batch = randomUUID();
+    const stagedAt = new Date();
+    const limit = this.options.chunkBytes ?? CHUNK_BYTES;
+    const chunks: CreationChunk[] = [];
+    let parts: string[] = [];
+    let bytes = 0;
+    const close = () => {
+      if (parts.length === 0) return;
+      const index = chunks.length;
+      chunks.push({
+        _id: chunkId(batch, index),
+        batch,
+        collection: this.collection,
+        items: `[${parts.join(',')}]`,
+        stagedAt,
+      });
+      parts = [];
+      bytes = 0;
+    };
+    for (const item of items) {
+      if (item.events.length === 0) continue;
+      const json = JSON.stringify(item);
+      if (bytes + json.length > limit) close();
+      parts.push(json);
+      bytes += json.length;
+    }
+    close();
+    return { batch, chunks };
   }
 
   /** Before inserting the documents: their events, unconfirmed. Returns the batch to settle. */
-  async stage(items: { documentId: string; events: EventEnvelope[] }[]): Promise<string> {
-    const batch = randomUUID();
-    const stagedAt = new Date();
-    let seq = 0;
-    const entries = items.flatMap(({ documentId, events }) =>
-      events.map((event) => ({
-        _id: event.id,
-        batch,
-        collection: this.collection,
-        documentId,
-        event,
-        seq: seq++,
-        stagedAt,
-      })),
-    );
-    if (entries.length > 0) await this.entries.insertMany(entries, { ordered: false });
-    return batch;
+  async stage(prepared: PreparedBatch): Promise<StagedBatch> {
+    if (prepared.chunks.length > 0) await this.chunks.insertMany(prepared.chunks, { ordered: false });
+    return { batch: prepared.batch, chunks: prepared.chunks.length };
   }
 
   /** After inserting: the batch may go out, without the events of the documents that did not land. */
-  async settle(batch: string, failed: string[]): Promise<void> {
-    await this.batches.insertOne({ _id: batch, failed, confirmedAt: new Date() });
+  async settle(staged: StagedBatch, failed: string[]): Promise<void> {
+    if (staged.chunks === 0) return;
+    await this.batches.insertOne({
+      _id: staged.batch,
+      chunks: staged.chunks,
+      failed,
+      confirmedAt: new Date(),
+    });
   }
+}
+
+export interface StagedItem {
+  documentId: string;
+  events: EventEnvelope[];
+}
+
+/** A chunk's items, as staged. */
+export function itemsOf(chunk: Pick<CreationChunk, 'items'>): StagedItem[] {
+  return JSON.parse(chunk.items) as StagedItem[];
+}
+
+export interface PreparedBatch {
+  batch: string;
+  chunks: CreationChunk[];
+}
+
+export interface StagedBatch {
+  batch: string;
+  chunks: number;
 }

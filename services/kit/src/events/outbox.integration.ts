@@ -8,7 +8,7 @@ import {
   CREATION_OUTBOX,
   CreationOutbox,
   type CreationBatch,
-  type CreationEntry,
+  type CreationChunk,
 } from './creation-outbox';
 import { createEvent, type EventEnvelope } from './envelope';
 import { OutboxRelay, outboxInsert, outboxUpdate, type OutboxDocument } from './outbox';
@@ -108,10 +108,11 @@ describe('the outbox relay (real database and broker)', () => {
       await relay.stop();
     }
   });
-  it('when documents are created in bulk, then the events of those that landed go out in order, and a crash before confirming neither loses nor invents events', async () => {
-    const creations = client.db(dbName).collection<CreationEntry>(CREATION_OUTBOX);
+  it('when documents are created in bulk, then the events of those that landed go out in order, across the chunks of a batch, and a crash before confirming neither loses nor invents events', async () => {
+    const creations = client.db(dbName).collection<CreationChunk>(CREATION_OUTBOX);
     const creationBatches = client.db(dbName).collection<CreationBatch>(CREATION_BATCHES);
-    const outbox = new CreationOutbox(creations, creationBatches, 'things');
+    // Chunks this small hold one document's events each, so a batch spans several.
+    const outbox = new CreationOutbox(creations, creationBatches, 'things', { chunkBytes: 100 });
     const [landed, refused, crashed, neverWritten] = [
       randomUUID(),
       randomUUID(),
@@ -120,18 +121,24 @@ describe('the outbox relay (real database and broker)', () => {
     ].map(String) as [string, string, string, string];
     const first = renamed(landed, 'Landed');
     const second = renamed(landed, 'Landed again');
-    const batch = await outbox.stage([
-      { documentId: landed, events: [first, second] },
-      { documentId: refused, events: [renamed(refused, 'Refused')] },
-    ]);
+    const batch = await outbox.stage(
+      outbox.prepare([
+        { documentId: landed, events: [first, second] },
+        { documentId: refused, events: [renamed(refused, 'Refused')] },
+      ]),
+    );
+    expect(batch.chunks).toBe(2);
+    expect(await creations.countDocuments({ batch: batch.batch })).toBe(2);
     await docs.insertOne({ _id: landed, ...outboxInsert([]) });
     await outbox.settle(batch, [refused]);
     // A process that died between staging and confirming: one document landed, one did not.
     const lost = renamed(crashed, 'Crashed');
-    await outbox.stage([
-      { documentId: crashed, events: [lost] },
-      { documentId: neverWritten, events: [renamed(neverWritten, 'Never written')] },
-    ]);
+    const unconfirmed = await outbox.stage(
+      outbox.prepare([
+        { documentId: crashed, events: [lost] },
+        { documentId: neverWritten, events: [renamed(neverWritten, 'Never written')] },
+      ]),
+    );
     await docs.insertOne({ _id: crashed, ...outboxInsert([]) });
 
     const reader = await readTopic('concierge.organization.v1');
@@ -159,7 +166,8 @@ describe('the outbox relay (real database and broker)', () => {
       expect(ids(landed)).toEqual([first.id, second.id]);
       expect(ids(crashed)).toEqual([lost.id]);
       expect([...ids(refused), ...ids(neverWritten)]).toEqual([]);
-      expect(await creations.countDocuments({ documentId: { $in: [...mine] } })).toBe(0);
+      expect(await creations.countDocuments({ batch: { $in: [batch.batch, unconfirmed.batch] } })).toBe(0);
+      expect(await creationBatches.countDocuments({ _id: batch.batch })).toBe(0);
     } finally {
       await relay.stop();
       await reader.stop();

@@ -1,7 +1,7 @@
 import type { AnyBulkWriteOperation, Collection, Document, Filter } from 'mongodb';
 import { documentKey, withDocumentLocks } from '../locks';
 import type { Logger } from '../logger';
-import type { CreationBatch, CreationEntry } from './creation-outbox';
+import { chunkId, itemsOf, type CreationBatch, type CreationChunk } from './creation-outbox';
 import type { EventEnvelope } from './envelope';
 import type { EventPublisher } from './publisher';
 
@@ -48,13 +48,16 @@ export interface OutboxRelayOptions {
   /** Documents read per round. */
   batchSize?: number;
   /** The events of documents created in bulk (see CreationOutbox), published before the others. */
-  creations?: Collection<CreationEntry>;
+  creations?: Collection<CreationChunk>;
   creationBatches?: Collection<CreationBatch>;
   /** Finds a created document's collection, to recover entries a crash left unconfirmed. */
   collectionOf?: (name: string) => Collection<OutboxDocument>;
   /** How long an unconfirmed creation entry may be in flight before recovery looks at it. */
   creationGraceMs?: number;
 }
+
+/** How often at most the relay looks for creation batches a crash left unconfirmed. */
+const RECOVERY_EVERY_MS = 10_000;
 
 /** Publishes pending outbox events; `kick()` after a write makes it run at once. */
 export class OutboxRelay {
@@ -189,8 +192,9 @@ export class OutboxRelay {
   /**
    * Confirmed creation batches, oldest first: their events are published (those of documents that
    * did not land left out), then the batch is deleted; a crash in between publishes it again, a
-   * duplicate consumers skip. Unconfirmed entries past the grace period are published when their
-   * document exists and dropped when it does not.
+   * duplicate consumers skip. Unconfirmed chunks past the grace period are published for the
+   * documents that exist and dropped for the others; looking for them reads every staged chunk,
+   * so it happens at most once per RECOVERY_EVERY_MS (or per grace period, if shorter).
    */
   private async creationRound(): Promise<number> {
     const { creations, creationBatches } = this.options;
@@ -199,36 +203,54 @@ export class OutboxRelay {
     const confirmed = await creationBatches.find({}, { sort: { confirmedAt: 1 }, limit: 5 }).toArray();
     for (const batch of confirmed) {
       const failed = new Set(batch.failed);
-      const entries = await creations.find({ batch: batch._id }, { sort: { seq: 1 } }).toArray();
-      const events = entries.filter((e) => !failed.has(e.documentId)).map((e) => e.event);
-      await this.options.publisher.publish(events);
-      await creations.deleteMany({ batch: batch._id });
-      await creationBatches.deleteOne({ _id: batch._id });
-      progress += Math.max(entries.length, 1);
-    }
-    const cutoff = new Date(Date.now() - (this.options.creationGraceMs ?? 60_000));
-    const stale = await creations
-      .find({ stagedAt: { $lt: cutoff } }, { sort: { seq: 1 }, limit: 1_000 })
-      .toArray();
-    const unconfirmed = new Map<string, boolean>();
-    const recovered: CreationEntry[] = [];
-    const orphans: string[] = [];
-    for (const entry of stale) {
-      if (!unconfirmed.has(entry.batch)) {
-        unconfirmed.set(entry.batch, !(await creationBatches.findOne({ _id: entry.batch })));
+      const ids = Array.from({ length: batch.chunks }, (_, i) => chunkId(batch._id, i));
+      const chunks: CreationChunk[] = [];
+      for (const id of ids) {
+        const chunk = await creations.findOne({ _id: id });
+        if (chunk) chunks.push(chunk);
       }
-      if (!unconfirmed.get(entry.batch)) continue; // confirmed meanwhile: the next round sends it
-      const documents = this.options.collectionOf?.(entry.collection);
-      const exists = documents
-        ? await documents.findOne({ _id: entry.documentId as never }, { projection: { _id: 1 } })
-        : null;
-      if (exists) recovered.push(entry);
-      else orphans.push(entry._id);
+      const events = chunks.flatMap((c) =>
+        itemsOf(c)
+          .filter((item) => !failed.has(item.documentId))
+          .flatMap((item) => item.events),
+      );
+      await this.options.publisher.publish(events);
+      for (const id of ids) await creations.deleteOne({ _id: id });
+      await creationBatches.deleteOne({ _id: batch._id });
+      progress += Math.max(events.length, 1);
     }
-    if (recovered.length > 0) await this.options.publisher.publish(recovered.map((e) => e.event));
-    const done = [...recovered.map((e) => e._id), ...orphans];
-    if (done.length > 0) await creations.deleteMany({ _id: { $in: done } });
-    return progress + done.length;
+    return progress + (await this.recoverCreations(creations, creationBatches));
+  }
+
+  private lastRecovery = 0;
+
+  private async recoverCreations(
+    creations: Collection<CreationChunk>,
+    creationBatches: Collection<CreationBatch>,
+  ): Promise<number> {
+    const grace = this.options.creationGraceMs ?? 60_000;
+    if (Date.now() - this.lastRecovery < Math.min(grace, RECOVERY_EVERY_MS)) return 0;
+    this.lastRecovery = Date.now();
+    const stale = await creations
+      .find({ stagedAt: { $lt: new Date(Date.now() - grace) } }, { limit: 20 })
+      .toArray();
+    let progress = 0;
+    for (const chunk of stale) {
+      if (await creationBatches.findOne({ _id: chunk.batch })) continue; // confirmed meanwhile
+      const documents = this.options.collectionOf?.(chunk.collection);
+      const events: EventEnvelope[] = [];
+      for (const item of itemsOf(chunk)) {
+        const exists = documents
+          ? await documents.findOne({ _id: item.documentId as never }, { projection: { _id: 1 } })
+          : null;
+        if (exists) events.push(...item.events);
+      }
+      if (events.length > 0) await this.options.publisher.publish(events);
+      await creations.deleteOne({ _id: chunk._id });
+      progress += Math.max(events.length, 1);
+    }
+    if (progress > 0) this.lastRecovery = 0; // more may wait: look again next round
+    return progress;
   }
 
   /** One round over every collection: read pending documents, publish their events, then remove them. */

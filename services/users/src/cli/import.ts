@@ -19,7 +19,8 @@ import {
   CREATION_BATCHES,
   CREATION_OUTBOX,
   type CreationBatch,
-  type CreationEntry,
+  type CreationChunk,
+  itemsOf,
 } from '@concierge/kit';
 import { loadImportConfig } from '../config';
 import { createCredentialEffects } from '../credentials/provisioning';
@@ -30,6 +31,8 @@ import { userModel } from '../data/user.model';
 import { UserRepository } from '../data/user.repository';
 import { loadTree } from '../domain/placement';
 import { countRows, importFile } from '../import/import-file';
+import { KnownUsers } from '../import/known-users';
+import type { RowOutcome } from '../import/user-upsert';
 import { IMPORT_FIELDS } from '../import/map-record';
 import { createProgress } from '../import/progress';
 import { DEFAULT_SOURCE } from '../domain/profile';
@@ -62,16 +65,29 @@ async function main(): Promise<number> {
   const publisher = new EventPublisher(kafka, contracts, logger);
   // The command publishes the events of the users it writes itself, through the same outbox relay
   // the service runs; whatever it cannot publish (broker down) the users service publishes later.
-  const relay = new OutboxRelay({
-    collections: [db.collection<OutboxDocument>('users') as never],
-    creations: db.collection<CreationEntry>(CREATION_OUTBOX) as never,
+  // New users' events wait in the creation outbox; only changed users carry theirs, and looking for
+  // those reads the whole users collection on FerretDB over SQLite, so that relay runs only once a
+  // batch has changed someone.
+  const relayOptions = { publisher, logger, pollMs: 1_000, batchSize: 1_000 };
+  const creationRelay = new OutboxRelay({
+    ...relayOptions,
+    collections: [],
+    creations: db.collection<CreationChunk>(CREATION_OUTBOX) as never,
     creationBatches: db.collection<CreationBatch>(CREATION_BATCHES) as never,
     collectionOf: (name) => db.collection<OutboxDocument>(name) as never,
-    publisher,
-    logger,
-    pollMs: 1_000,
-    batchSize: 1_000,
   });
+  const changeRelay = new OutboxRelay({
+    ...relayOptions,
+    collections: [db.collection<OutboxDocument>('users') as never],
+  });
+  let changed = false;
+  const afterBatch = (outcomes: RowOutcome[]) => {
+    creationRelay.kick();
+    if (!outcomes.some((o) => o.outcome === 'updated')) return;
+    if (!changed) changeRelay.start();
+    changed = true;
+    changeRelay.kick();
+  };
   const reportPath = values.report ? resolve(config.invokedFrom, values.report) : `${file}.rejected.csv`;
   const report = createWriteStream(reportPath);
   try {
@@ -80,7 +96,7 @@ async function main(): Promise<number> {
     await initCredentialModels(db);
     if (!dryRun) {
       await ensureTopics(kafka, contracts);
-      relay.start();
+      creationRelay.start();
     }
     const deps = {
       users: new UserRepository(userModel(db)),
@@ -91,25 +107,34 @@ async function main(): Promise<number> {
       credentialEffects: createCredentialEffects(createCredentialStores(db), config),
     };
     const total = await countRows(file);
+    const known = await KnownUsers.load(deps.users);
     process.stderr.write(
-      `${dryRun ? 'Checking' : 'Importing'} ${file} (${total} rows, source ${values.source})\n`,
+      `${dryRun ? 'Checking' : 'Importing'} ${file} (${total} rows, source ${values.source}; ` +
+        `${known.size} users with external ids in the directory)\n`,
     );
     const result = await importFile(file, deps, await loadTree(deps), {
       source: values.source ?? DEFAULT_SOURCE,
       dryRun,
       progress: createProgress({ total }),
       report,
-      afterBatch: () => relay.kick(),
+      afterBatch,
+      known,
     });
     let unpublished = 0;
     if (!dryRun) {
-      await relay.stop();
+      await creationRelay.stop();
+      await changeRelay.stop();
       try {
-        await relay.drain();
+        await creationRelay.drain();
+        if (changed) await changeRelay.drain();
       } catch {
+        const staged = await db
+          .collection<CreationChunk>(CREATION_OUTBOX)
+          .find({ collection: 'users' }, { projection: { items: 1 } })
+          .toArray();
         unpublished =
           (await db.collection('users').countDocuments({ outboxPending: true })) +
-          (await db.collection(CREATION_OUTBOX).countDocuments({ collection: 'users' }));
+          staged.reduce((n, chunk) => n + itemsOf(chunk).length, 0);
       }
     }
     const { created, updated, unchanged, rejected } = result.counts;
@@ -129,7 +154,8 @@ async function main(): Promise<number> {
     return rejected > 0 ? 2 : 0;
   } finally {
     await new Promise((done) => report.end(done));
-    await relay.stop();
+    await creationRelay.stop();
+    await changeRelay.stop();
     await publisher.close();
     await db.close();
   }

@@ -82,12 +82,13 @@ export interface CredentialEffects {
   ): Promise<EventEnvelope[]>;
   /**
    * Users about to be created ACTIVE in bulk (an import): none has credentials yet, so each gets a
-   * set-password token, all stored in one write; returns each user's credential.set-password-issued.
+   * set-password token. Minting is computation only, so an import can do it while the previous
+   * batch is being written; `store()` then writes all the tokens at once, before the users.
    */
-  beforeBulkActivation(
+  mintBulkActivation(
     users: Pick<User, '_id' | 'email' | 'displayName'>[],
     ctx: EffectContext,
-  ): Promise<Map<string, EventEnvelope>>;
+  ): BulkActivation;
   /**
    * The user is about to be suspended or terminated: their sign-ins and unused set-password
    * tokens are revoked at once (before the status write, so a crash in between fails closed), and
@@ -98,6 +99,13 @@ export interface CredentialEffects {
     status: 'SUSPENDED' | 'TERMINATED',
     ctx: EffectContext,
   ): Promise<EventEnvelope[]>;
+}
+
+/** Set-password tokens minted for users created in bulk, and each user's credential.set-password-issued. */
+export interface BulkActivation {
+  events: Map<string, EventEnvelope>;
+  /** Writes the tokens (one write): before the users, so that no link goes out without its token. */
+  store(): Promise<void>;
 }
 
 export function createCredentialEffects(
@@ -114,10 +122,9 @@ export function createCredentialEffects(
       await storeSetPasswordToken(user._id, fresh, stores, now);
       return [event];
     },
-    async beforeBulkActivation(users, ctx) {
+    mintBulkActivation(users, ctx) {
       const now = ctx.now ?? new Date();
       const events = new Map<string, EventEnvelope>();
-      if (users.length === 0) return events;
       const tokens = users.map((user) => {
         const fresh = newSetPasswordToken('ACTIVATION', settings.setPasswordTtlMs, now);
         events.set(user._id, setPasswordIssuedEvent(user, fresh, settings.sealKey, ctx));
@@ -129,8 +136,12 @@ export function createCredentialEffects(
           createdAt: now,
         };
       });
-      await stores.setPasswordTokens.insertMany(tokens);
-      return events;
+      return {
+        events,
+        store: async () => {
+          if (tokens.length > 0) await stores.setPasswordTokens.insertMany(tokens);
+        },
+      };
     },
     async beforeDeactivation(user, status, ctx) {
       const now = ctx.now ?? new Date();

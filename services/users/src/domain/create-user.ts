@@ -7,7 +7,7 @@ import type { AttributeInput } from './attributes';
 import { usersEvent, type UsersDeps } from './deps';
 import { initialStatus, nextDue } from './lifecycle';
 import type { OrgTree } from './organizations/org-tree';
-import { loadTree, resolvePlacement } from './placement';
+import { loadTree, resolvePlacement, type ManagerRef } from './placement';
 import { checkDates, externalKeyOf, normalizeProfile, parseDate, type ProfileInput } from './profile';
 
 export interface CreateUserInput extends ProfileInput {
@@ -39,7 +39,7 @@ export async function prepareUser(
   input: CreateUserInput,
   deps: UsersDeps,
   tree: OrgTree<Organization>,
-  managers?: ReadonlyMap<string, User>,
+  managers?: ReadonlyMap<string, ManagerRef>,
 ) {
   const profile = normalizeProfile(input);
   const startDate = parseDate('startDate', input.startDate);

@@ -12,6 +12,9 @@ export interface Placement {
   attributes: Record<string, AttributeValue>;
 }
 
+/** What placing a user needs to know of the managers it may meet on the chain. */
+export type ManagerRef = Pick<User, '_id' | 'status' | 'displayName' | 'managerId'>;
+
 /** Manager chains deeper than this are treated as broken data rather than walked forever. */
 const MAX_CHAIN = 100;
 
@@ -29,7 +32,7 @@ export async function resolvePlacement(
   userId: string | null,
   deps: Pick<UsersDeps, 'users'>,
   tree: OrgTree<Organization>,
-  managers?: ReadonlyMap<string, User>,
+  managers?: ReadonlyMap<string, ManagerRef>,
 ): Promise<Placement> {
   if (!tree.get(input.organizationId)) {
     throw new BadInputError(
@@ -47,7 +50,7 @@ async function checkManager(
   managerId: string,
   userId: string | null,
   deps: Pick<UsersDeps, 'users'>,
-  known?: ReadonlyMap<string, User>,
+  known?: ReadonlyMap<string, ManagerRef>,
 ): Promise<void> {
   const load = async (id: string) => known?.get(id) ?? (await deps.users.findById(id));
   const manager = await load(managerId);
@@ -66,7 +69,7 @@ async function checkManager(
     );
   }
   if (userId === null) return;
-  let current: User | null = manager;
+  let current: ManagerRef | null = manager;
   for (let hop = 0; current && hop < MAX_CHAIN; hop++) {
     if (current._id === userId) {
       throw new BadInputError(

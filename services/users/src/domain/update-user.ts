@@ -6,7 +6,7 @@ import { duplicateConflict } from './create-user';
 import { usersEvent, type UsersDeps } from './deps';
 import { nextDue } from './lifecycle';
 import type { OrgTree } from './organizations/org-tree';
-import { loadTree, resolvePlacement } from './placement';
+import { loadTree, resolvePlacement, type ManagerRef } from './placement';
 import {
   checkDates,
   externalKeyOf,
@@ -58,7 +58,7 @@ export async function planUpdate(
   input: UpdateUserInput,
   deps: UsersDeps,
   tree: OrgTree<Organization>,
-  managers?: ReadonlyMap<string, User>,
+  managers?: ReadonlyMap<string, ManagerRef>,
 ): Promise<UpdatePlan | null> {
   const profile = normalizeProfile(input, current);
   const startDate =

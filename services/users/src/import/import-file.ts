@@ -6,6 +6,7 @@ import type { UsersDeps } from '../domain/deps';
 import type { OrgTree } from '../domain/organizations/org-tree';
 import type { Progress, Summary } from './progress';
 import { detectFormat, readRecords } from './read-records';
+import type { KnownUsers } from './known-users';
 import { UserUpsert, type RowOutcome } from './user-upsert';
 
 export interface ImportFileOptions {
@@ -16,8 +17,10 @@ export interface ImportFileOptions {
   progress: Progress;
   /** Receives every rejected row as CSV (line,field,reason); null to keep only the first ones. */
   report: Writable | null;
-  /** Called after each written batch (the command kicks its outbox relay here). */
-  afterBatch?: () => void;
+  /** Called after each written batch with its outcomes (the command kicks its outbox relays here). */
+  afterBatch?: (outcomes: RowOutcome[]) => void;
+  /** The directory's external keys, read once: batches of new users then skip their lookups. */
+  known?: KnownUsers;
 }
 
 export interface ImportResult extends Summary {
@@ -53,7 +56,11 @@ export async function importFile(
   tree: OrgTree<Organization>,
   options: ImportFileOptions,
 ): Promise<ImportResult> {
-  const upsert = new UserUpsert(deps, tree, { source: options.source, dryRun: options.dryRun });
+  const upsert = new UserUpsert(deps, tree, {
+    source: options.source,
+    dryRun: options.dryRun,
+    known: options.known,
+  });
   const batchSize = options.batchSize ?? 1000;
   const firstRejected: ImportResult['firstRejected'] = [];
   const write = async (text: string) => {
@@ -71,16 +78,33 @@ export async function importFile(
   };
 
   // Rows the reader could not parse wait with their batch, so that the report stays in line order.
+  // Batch k+1 is read and planned while batch k is written: the process and the database then work
+  // side by side instead of in turns. Commits stay one at a time and in order.
   let batch: { line: number; record: Record<string, unknown> }[] = [];
   let unreadable: RowOutcome[] = [];
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     const rows = batch;
     const failed = unreadable;
     batch = [];
     unreadable = [];
-    const outcomes = rows.length > 0 ? await upsert.apply(rows) : [];
-    await record([...failed, ...outcomes].sort((a, b) => a.line - b.line));
-    if (rows.length > 0) options.afterBatch?.();
+    let plan = rows.length > 0 ? await upsert.plan(rows) : null;
+    await writing;
+    if (plan && upsert.isStale(plan)) {
+      upsert.discard(plan);
+      plan = null;
+    }
+    if (rows.length > 0 && !plan) plan = await upsert.plan(rows);
+    // With nothing in flight any more, nothing can make a batch wait.
+    if (rows.length > 0 && !plan) throw new Error('an import batch could not be planned');
+    const ready = plan;
+    writing = (async () => {
+      const outcomes = ready ? await upsert.commit(ready) : [];
+      await record([...failed, ...outcomes].sort((a, b) => a.line - b.line));
+      if (rows.length > 0) options.afterBatch?.(outcomes);
+    })();
+    // Awaited by the next flush; this keeps a failure from surfacing as unhandled before then.
+    writing.catch(() => undefined);
   };
   for await (const row of readRecords(createReadStream(path), detectFormat(path))) {
     if ('error' in row) unreadable.push({ line: row.line, outcome: 'rejected', reason: row.error });
@@ -88,5 +112,6 @@ export async function importFile(
     if (batch.length + unreadable.length >= batchSize) await flush();
   }
   await flush();
+  await writing;
   return { ...options.progress.done(), firstRejected };
 }

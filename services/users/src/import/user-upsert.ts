@@ -5,15 +5,18 @@ import {
   outboxInsert,
   type DomainError,
   type EventEnvelope,
+  type PreparedBatch,
 } from '@concierge/kit';
 import type { Organization } from '../data/organization.repository';
 import { DuplicateUserError, type User } from '../data/user.repository';
 import { prepareUser } from '../domain/create-user';
-import type { CredentialEffects } from '../credentials/provisioning';
+import type { BulkActivation, CredentialEffects } from '../credentials/provisioning';
 import type { UsersDeps } from '../domain/deps';
 import type { OrgTree } from '../domain/organizations/org-tree';
 import { externalKeyOf, normalizeProfile } from '../domain/profile';
 import { planUpdate, type UpdatePlan } from '../domain/update-user';
+import type { ManagerRef } from '../domain/placement';
+import type { KnownUsers } from './known-users';
 import { mapRecord, RowError, type ImportedUser } from './map-record';
 
 export type RowOutcome =
@@ -32,11 +35,30 @@ export interface UpsertOptions {
   source: string;
   /** Check everything, write nothing. */
   dryRun?: boolean;
+  /**
+   * The directory's external keys, for imports of many batches: rows it does not know are created
+   * without reading the store first.
+   */
+  known?: KnownUsers;
 }
 
 type Row = { line: number; record: Record<string, unknown> };
 type Insert = { line: number; doc: User; events: EventEnvelope[] };
 type Update = { line: number; current: User; plan: UpdatePlan };
+
+/** A batch checked and prepared, ready to be written by `commit`. */
+export interface BatchPlan {
+  /** Rows decided while planning: rejected or unchanged. */
+  outcomes: RowOutcome[];
+  inserts: Insert[];
+  updates: Update[];
+  /** Set-password tokens of the users created ACTIVE, minted, not yet stored. */
+  links: BulkActivation | null;
+  /** The new users' events, serialised for the creation outbox. */
+  events: PreparedBatch | null;
+  /** Managers created by an earlier batch still being written: their ids, by external key. */
+  borrowed: Map<string, string>;
+}
 
 /** What the upsert needs to know of a user it may create or update in the current batch. */
 type Known = Map<string, User>;
@@ -44,10 +66,11 @@ type Known = Map<string, User>;
 /**
  * The one upsert behind the import command, the import-job API and the HR feed: records keyed by
  * source and external id are created when new, updated when different, and left alone (no write,
- * no event) when unchanged. Each batch costs a constant number of round trips: one read of the
- * existing users by external key, one of managers outside the batch, and one unordered insertMany of
- * the new users (events ride in the documents: transactional outbox). A changed user is one
- * compare-and-set write of its own, so that each row learns whether it landed.
+ * no event) when unchanged. Each batch costs a constant number of round trips: at most one read of
+ * the existing users by external key and one of managers outside the batch (none for new users
+ * when a `KnownUsers` index vouches for them), then the new users' events staged in the creation
+ * outbox, one unordered insertMany of the users and the outbox's confirmation. A changed user is
+ * one compare-and-set write of its own, so that each row learns whether it landed.
  */
 export class UserUpsert {
   constructor(
@@ -63,6 +86,17 @@ export class UserUpsert {
    * of later batches that name them as managers (memory grows with the file in dry runs only).
    */
   private readonly planned: Known = new Map();
+  /**
+   * Users of planned batches not yet committed, by external key: a later batch may name them as
+   * managers while they are being written (see `plan`).
+   */
+  private readonly unwritten: Known = new Map();
+  /** Planned batches not yet committed that change existing users. */
+  private unwrittenUpdates = 0;
+  /** Users the last commit failed to create: plans that borrowed them as managers are stale. */
+  private notLanded = new Set<string>();
+  private committing: Promise<unknown> = Promise.resolve();
+  private readonly discarded = new WeakSet<BatchPlan>();
 
   private organizationIdOf(code: string | null): string | null {
     if (code === null) return null;
@@ -76,6 +110,22 @@ export class UserUpsert {
 
   /** Applies one batch, rows in order (a manager earlier in the batch is known to later rows). */
   async apply(rows: Row[]): Promise<RowOutcome[]> {
+    for (;;) {
+      const plan = await this.plan(rows);
+      if (plan && !this.isStale(plan)) return this.commit(plan);
+      if (plan) this.discard(plan);
+      await this.committing.catch(() => undefined);
+    }
+  }
+
+  /**
+   * Checks a batch and prepares its writes, without writing: an import plans batch k+1 while batch
+   * k is being committed, so that the database and the process work at the same time. Returns null
+   * when the batch must wait for the commit in flight: it names a user that commit creates or
+   * changes, or that commit changes users (whose reads would then be stale).
+   */
+  async plan(rows: Row[]): Promise<BatchPlan | null> {
+    if (this.unwrittenUpdates > 0) return null;
     const outcomes: RowOutcome[] = [];
     const mapped: { row: Row; user: ImportedUser; key: string }[] = [];
     for (const row of rows) {
@@ -90,9 +140,14 @@ export class UserUpsert {
       }
     }
 
-    // Existing users of the batch and the managers it names, by external key: two reads.
+    // Existing users of the batch and the managers it names, by external key: at most two reads,
+    // fewer when an index of the directory's keys can tell that a row is new.
+    const known = this.options.known;
     const byKey: Known = new Map();
-    for (const u of await this.deps.users.findByExternalKeys(mapped.map((m) => m.key))) {
+    const keys = mapped.map((m) => m.key);
+    if (keys.some((k) => this.unwritten.has(k))) return null;
+    const toRead = known ? keys.filter((k) => known.mayExist(k)) : keys;
+    for (const u of toRead.length > 0 ? await this.deps.users.findByExternalKeys(toRead) : []) {
       byKey.set(u.externalKey as string, u);
     }
     const managerKeys = new Set<string>();
@@ -100,22 +155,38 @@ export class UserUpsert {
       if (m.user.managerExternalId)
         managerKeys.add(`${m.key.slice(0, m.key.indexOf(':'))}:${m.user.managerExternalId}`);
     }
-    for (const key of [...mapped.map((m) => m.key), ...managerKeys]) {
+    const borrowed = new Map<string, string>();
+    for (const key of [...keys, ...managerKeys]) {
       const planned = this.planned.get(key);
       if (planned) byKey.set(key, planned);
+      const unwritten = this.unwritten.get(key);
+      if (unwritten) {
+        byKey.set(key, unwritten);
+        borrowed.set(key, unwritten._id);
+      }
     }
+    // A batch that only creates users walks no manager chain, so the index's references will do
+    // for managers outside it; a batch that updates someone reads them.
+    const refs = new Map<string, ManagerRef>();
     const missing = [...managerKeys].filter((k) => !byKey.has(k));
-    for (const u of missing.length > 0 ? await this.deps.users.findByExternalKeys(missing) : []) {
+    if (known && keys.every((k) => !byKey.has(k))) {
+      for (const k of missing) {
+        const ref = known.managerRef(k);
+        if (ref) refs.set(k, ref);
+      }
+    }
+    const unread = missing.filter((k) => !refs.has(k) && (!known || known.mayExist(k)));
+    for (const u of unread.length > 0 ? await this.deps.users.findByExternalKeys(unread) : []) {
       byKey.set(u.externalKey as string, u);
     }
-    const byId = new Map<string, User>();
-    for (const u of byKey.values()) byId.set(u._id, u);
+    const byId = new Map<string, ManagerRef>();
+    for (const u of [...refs.values(), ...byKey.values()]) byId.set(u._id, u);
 
     const inserts: Insert[] = [];
     const updates: Update[] = [];
     for (const { row, user, key } of mapped) {
       try {
-        const managerId = this.managerIdOf(user, key, byKey);
+        const managerId = this.managerIdOf(user, key, byKey, refs);
         const current = byKey.get(key);
         if (!current) {
           const organizationId = this.organizationIdOf(user.organizationCode);
@@ -162,17 +233,105 @@ export class UserUpsert {
       for (const { doc } of inserts) this.planned.set(doc.externalKey as string, doc);
       for (const { current, plan } of updates)
         this.planned.set(current.externalKey as string, { ...current, ...plan.set });
+      return { outcomes, inserts, updates, links: null, events: null, borrowed };
     }
-    outcomes.push(...(await this.insert(inserts)), ...(await this.update(updates)));
-    return outcomes.sort((a, b) => a.line - b.line);
+    const active = inserts.filter((r) => r.doc.status === 'ACTIVE').map((r) => r.doc);
+    const links =
+      this.deps.credentialEffects && active.length > 0
+        ? this.deps.credentialEffects.mintBulkActivation(active, this.deps)
+        : null;
+    // The events wait in the creation outbox, staged before the users go in and confirmed for
+    // those that landed: clearing an outbox inside each new user would cost one update per user.
+    const events =
+      inserts.length > 0
+        ? this.creations().prepare(
+            inserts.map((r) => {
+              const link = links?.events.get(r.doc._id);
+              return { documentId: r.doc._id, events: link ? [...r.events, link] : r.events };
+            }),
+          )
+        : null;
+    for (const { doc } of inserts) this.unwritten.set(doc.externalKey as string, doc);
+    if (updates.length > 0) this.unwrittenUpdates++;
+    return { outcomes, inserts, updates, links, events, borrowed };
+  }
+
+  /** Whether a plan counted on managers that the commit before it failed to create. */
+  isStale(plan: BatchPlan): boolean {
+    for (const id of plan.borrowed.values()) if (this.notLanded.has(id)) return true;
+    return false;
+  }
+
+  /** Writes a planned batch: one commit at a time, in the order of their plans. */
+  async commit(plan: BatchPlan): Promise<RowOutcome[]> {
+    const work = this.write(plan);
+    this.committing = work;
+    try {
+      return await work;
+    } finally {
+      this.discard(plan);
+    }
+  }
+
+  /** Forgets a plan that was committed, or that will not be (stale: it is planned again). */
+  discard(plan: BatchPlan): void {
+    if (this.discarded.has(plan)) return;
+    this.discarded.add(plan);
+    for (const { doc } of plan.inserts) {
+      const key = doc.externalKey as string;
+      if (this.unwritten.get(key) === doc) this.unwritten.delete(key);
+    }
+    if (plan.updates.length > 0 && !this.options.dryRun) this.unwrittenUpdates--;
+  }
+
+  private async write(plan: BatchPlan): Promise<RowOutcome[]> {
+    const { inserts, updates } = plan;
+    const written = [...(await this.insert(plan)), ...(await this.update(updates))];
+    const known = this.options.known;
+    if (known && !this.options.dryRun) this.learn(known, inserts, written);
+    this.notLanded = new Set(
+      inserts.filter((_, i) => written[i]?.outcome !== 'created').map((r) => r.doc._id),
+    );
+    return [...plan.outcomes, ...written].sort((a, b) => a.line - b.line);
+  }
+
+  private creations(): CreationOutbox {
+    return CreationOutbox.of(this.deps.users.model.db.db as Db, 'users');
+  }
+
+  /**
+   * Teaches the index the users this batch created. A new row whose external id someone else took
+   * meanwhile (the index did not know it) is reported as retryable, and its key is read from now on.
+   */
+  private learn(known: KnownUsers, inserts: Insert[], written: RowOutcome[]): void {
+    for (const [i, { doc }] of inserts.entries()) {
+      const outcome = written[i];
+      const key = doc.externalKey as string;
+      if (outcome?.outcome === 'created') known.add(key, doc);
+      else if (outcome?.outcome === 'rejected' && outcome.field === 'externalId' && !known.mayExist(key)) {
+        known.suspect(key);
+        written[i] = {
+          line: outcome.line,
+          outcome: 'rejected',
+          reason: 'another writer created this user during the import; import the row again',
+          field: 'externalId',
+          retryable: true,
+        };
+      }
+    }
   }
 
   /** The manager's id: from the batch or the store; undefined when the record leaves it unchanged. */
-  private managerIdOf(user: ImportedUser, key: string, byKey: Known): string | null | undefined {
+  private managerIdOf(
+    user: ImportedUser,
+    key: string,
+    byKey: Known,
+    refs: ReadonlyMap<string, ManagerRef>,
+  ): string | null | undefined {
     if (user.managerExternalId === undefined) return undefined;
     if (user.managerExternalId === null) return null;
     const managerKey = `${key.slice(0, key.indexOf(':'))}:${user.managerExternalId}`;
-    const manager = byKey.get(managerKey);
+    const manager = byKey.get(managerKey) ?? refs.get(managerKey);
     if (!manager) {
       throw new RowError(
         `manager ${user.managerExternalId.slice(0, 64)} is not a known external id`,
@@ -182,7 +341,9 @@ export class UserUpsert {
     return manager._id;
   }
 
-  private async insert(rows: Insert[]): Promise<RowOutcome[]> {
+  /** Creates the plan's new users; outcomes in the order of `plan.inserts`. */
+  private async insert(plan: BatchPlan): Promise<RowOutcome[]> {
+    const rows = plan.inserts;
     if (rows.length === 0) return [];
     const created = (r: { line: number; doc: User }): RowOutcome => ({
       line: r.line,
@@ -190,20 +351,9 @@ export class UserUpsert {
       userId: r.doc._id,
     });
     if (this.options.dryRun) return this.dryRunInserts(rows);
-    const active = rows.filter((r) => r.doc.status === 'ACTIVE').map((r) => r.doc);
-    const issued =
-      this.deps.credentialEffects && active.length > 0
-        ? await this.deps.credentialEffects.beforeBulkActivation(active, this.deps)
-        : new Map<string, EventEnvelope>();
-    // The events wait in the creation outbox, staged before the users go in and confirmed for
-    // those that landed: clearing an outbox inside each new user would cost one update per user.
-    const creations = CreationOutbox.of(this.deps.users.model.db.db as Db, 'users');
-    const batch = await creations.stage(
-      rows.map((r) => {
-        const link = issued.get(r.doc._id);
-        return { documentId: r.doc._id, events: link ? [...r.events, link] : r.events };
-      }),
-    );
+    await plan.links?.store();
+    const creations = this.creations();
+    const batch = await creations.stage(plan.events ?? creations.prepare([]));
     const docs = rows.map((r) => ({ ...r.doc, ...outboxInsert([]) }));
     let failed = new Set<number>();
     try {
