@@ -28,6 +28,7 @@ function runImport(file: string, mongoUri: string) {
   const run = spawnSync(
     process.execPath,
     [
+      // Node options for profiling, e.g. BENCH_NODE_ARGS=--cpu-prof
       ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
       join(ROOT, 'services/users/dist/cli/import.js'),
       file,

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Collection, Db } from 'mongodb';
+import { mongo } from 'mongoose';
+import type { Logger } from '../logger';
 import type { EventEnvelope } from './envelope';
 
 /**
@@ -25,10 +28,11 @@ export interface CreationChunk {
   /** The collection the created documents live in. */
   collection: string;
   /**
-   * The chunk's documents and their events, in staging order, as JSON text: FerretDB stores a
-   * string as it is, while converting a large nested array costs it more than the events are worth.
+   * The chunk's documents and their events, in staging order: a JSON array, deflated. FerretDB
+   * stores bytes as they are, while converting a large nested array costs it more than the events
+   * are worth, and the database, not the process, is what limits an import.
    */
-  items: string;
+  items: mongo.Binary;
   stagedAt: Date;
 }
 
@@ -91,7 +95,7 @@ export class CreationOutbox {
         _id: chunkId(batch, index),
         batch,
         collection: this.collection,
-        items: `[${parts.join(',')}]`,
+        items: new mongo.Binary(deflateRawSync(`[${parts.join(',')}]`, { level: 1 })),
         stagedAt,
       });
       parts = [];
@@ -114,6 +118,11 @@ export class CreationOutbox {
     return { batch: prepared.batch, chunks: prepared.chunks.length };
   }
 
+  /** A batch whose events went out by other means (see CreationSender): its chunks go. */
+  async discard(staged: StagedBatch): Promise<void> {
+    for (let i = 0; i < staged.chunks; i++) await this.chunks.deleteOne({ _id: chunkId(staged.batch, i) });
+  }
+
   /** After inserting: the batch may go out, without the events of the documents that did not land. */
   async settle(staged: StagedBatch, failed: string[]): Promise<void> {
     if (staged.chunks === 0) return;
@@ -133,7 +142,7 @@ export interface StagedItem {
 
 /** A chunk's items, as staged. */
 export function itemsOf(chunk: Pick<CreationChunk, 'items'>): StagedItem[] {
-  return JSON.parse(chunk.items) as StagedItem[];
+  return JSON.parse(inflateRawSync(chunk.items.buffer).toString('utf8')) as StagedItem[];
 }
 
 export interface PreparedBatch {
@@ -144,4 +153,55 @@ export interface PreparedBatch {
 export interface StagedBatch {
   batch: string;
   chunks: number;
+}
+
+/**
+ * Publishes created documents' events from the process that created them, right after their insert,
+ * instead of confirming them for a relay that would read them back. Batches go out one at a time, in
+ * order, without holding up the next insert; a sent batch's chunks are deleted. The outbox remains
+ * the safety net: once a send fails, that batch and every later one are confirmed for the relay
+ * instead, and a crash before a batch's chunks are deleted leaves them unconfirmed, for the relay's
+ * recovery (consumers skip the duplicates either way).
+ */
+export class CreationSender {
+  private queue: Promise<void> = Promise.resolve();
+  private failing = false;
+  private error: unknown = null;
+
+  constructor(
+    private readonly outbox: CreationOutbox,
+    private readonly publish: (events: EventEnvelope[]) => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** After inserting a batch: `events` are those of the documents that landed, `failed` the others. */
+  send(staged: StagedBatch, failed: string[], events: EventEnvelope[]): void {
+    if (this.error) throw this.error;
+    this.queue = this.queue.then(async () => {
+      if (!this.failing) {
+        try {
+          await this.publish(events);
+          await this.outbox.discard(staged);
+          return;
+        } catch (err) {
+          this.failing = true;
+          this.logger.warn({ err }, "could not publish created documents' events; the outbox relay will");
+        }
+      }
+      await this.outbox.settle(staged, failed);
+    });
+    this.queue.catch((err: unknown) => {
+      this.error = err;
+    });
+  }
+
+  /** Whether every batch so far went out directly (false: some wait for the relay). */
+  get direct(): boolean {
+    return !this.failing;
+  }
+
+  /** Waits until every batch is sent or confirmed for the relay; throws when one could be neither. */
+  async flush(): Promise<void> {
+    await this.queue;
+  }
 }

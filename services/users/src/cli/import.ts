@@ -4,6 +4,7 @@
  * Exit status: 0 all rows imported, 2 some rows rejected (see the report), 1 the import failed.
  */
 import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,8 @@ import {
   type OutboxDocument,
   CREATION_BATCHES,
   CREATION_OUTBOX,
+  CreationOutbox,
+  CreationSender,
   type CreationBatch,
   type CreationChunk,
   itemsOf,
@@ -63,11 +66,16 @@ async function main(): Promise<number> {
   const contracts = new EventContracts();
   const kafka = createKafka('concierge-users-import', config.kafkaBrokers, logger);
   const publisher = new EventPublisher(kafka, contracts, logger);
-  // The command publishes the events of the users it writes itself, through the same outbox relay
-  // the service runs; whatever it cannot publish (broker down) the users service publishes later.
-  // New users' events wait in the creation outbox; only changed users carry theirs, and looking for
-  // those reads the whole users collection on FerretDB over SQLite, so that relay runs only once a
-  // batch has changed someone.
+  // The command publishes the events of the users it writes itself; whatever it cannot publish
+  // (broker down) waits in the outbox, and the users service publishes it later. New users' events
+  // go out right after their batch lands (the creation outbox keeps them until then). Changed users
+  // carry theirs in the document, and looking for those reads the whole users collection on
+  // FerretDB over SQLite, so that relay runs only once a batch has changed someone.
+  const sender = new CreationSender(
+    CreationOutbox.of(db.db as Db, 'users'),
+    (events) => publisher.publish(events, { validated: true }),
+    logger,
+  );
   const relayOptions = { publisher, logger, pollMs: 1_000, batchSize: 1_000 };
   const creationRelay = new OutboxRelay({
     ...relayOptions,
@@ -82,7 +90,6 @@ async function main(): Promise<number> {
   });
   let changed = false;
   const afterBatch = (outcomes: RowOutcome[]) => {
-    creationRelay.kick();
     if (!outcomes.some((o) => o.outcome === 'updated')) return;
     if (!changed) changeRelay.start();
     changed = true;
@@ -94,10 +101,7 @@ async function main(): Promise<number> {
     await userModel(db).init();
     await organizationModel(db).init();
     await initCredentialModels(db);
-    if (!dryRun) {
-      await ensureTopics(kafka, contracts);
-      creationRelay.start();
-    }
+    if (!dryRun) await ensureTopics(kafka, contracts);
     const deps = {
       users: new UserRepository(userModel(db)),
       orgs: new OrganizationRepository(organizationModel(db)),
@@ -119,13 +123,15 @@ async function main(): Promise<number> {
       report,
       afterBatch,
       known,
+      ...(dryRun ? {} : { sender }),
     });
     let unpublished = 0;
     if (!dryRun) {
-      await creationRelay.stop();
       await changeRelay.stop();
       try {
-        await creationRelay.drain();
+        await sender.flush();
+        // Batches a failed send left to the relay:
+        if (!sender.direct) await creationRelay.drain();
         if (changed) await changeRelay.drain();
       } catch {
         const staged = await db
@@ -154,8 +160,8 @@ async function main(): Promise<number> {
     return rejected > 0 ? 2 : 0;
   } finally {
     await new Promise((done) => report.end(done));
-    await creationRelay.stop();
     await changeRelay.stop();
+    await sender.flush().catch(() => undefined);
     await publisher.close();
     await db.close();
   }

@@ -6,6 +6,7 @@ import type { UsersDeps } from '../domain/deps';
 import type { OrgTree } from '../domain/organizations/org-tree';
 import type { Progress, Summary } from './progress';
 import { detectFormat, readRecords } from './read-records';
+import type { CreationSender } from '@concierge/kit';
 import type { KnownUsers } from './known-users';
 import { UserUpsert, type RowOutcome } from './user-upsert';
 
@@ -21,6 +22,8 @@ export interface ImportFileOptions {
   afterBatch?: (outcomes: RowOutcome[]) => void;
   /** The directory's external keys, read once: batches of new users then skip their lookups. */
   known?: KnownUsers;
+  /** Sends new users' events right after each batch lands (see UpsertOptions). */
+  sender?: CreationSender;
 }
 
 export interface ImportResult extends Summary {
@@ -60,6 +63,7 @@ export async function importFile(
     source: options.source,
     dryRun: options.dryRun,
     known: options.known,
+    sender: options.sender,
   });
   const batchSize = options.batchSize ?? 1000;
   const firstRejected: ImportResult['firstRejected'] = [];

@@ -1,11 +1,13 @@
 import type { Db } from 'mongodb';
 import {
   CreationOutbox,
+  type CreationSender,
   isDuplicateKey,
   outboxInsert,
   type DomainError,
   type EventEnvelope,
   type PreparedBatch,
+  type StagedBatch,
 } from '@concierge/kit';
 import type { Organization } from '../data/organization.repository';
 import { DuplicateUserError, type User } from '../data/user.repository';
@@ -40,6 +42,8 @@ export interface UpsertOptions {
    * without reading the store first.
    */
   known?: KnownUsers;
+  /** Sends new users' events right after their insert (the import command), instead of the relay. */
+  sender?: CreationSender;
 }
 
 type Row = { line: number; record: Record<string, unknown> };
@@ -54,11 +58,19 @@ export interface BatchPlan {
   updates: Update[];
   /** Set-password tokens of the users created ACTIVE, minted, not yet stored. */
   links: BulkActivation | null;
-  /** The new users' events, serialised for the creation outbox. */
-  events: PreparedBatch | null;
+  /**
+   * The tokens and staged events on their way to the database: they start as soon as the batch is
+   * planned, so that the database has them queued behind the commit in flight. Both are harmless if
+   * the plan is then discarded: tokens nobody was sent, and staged events whose users never land
+   * (recovery drops them).
+   */
+  staging: Promise<StagedBatch> | null;
   /** Managers created by an earlier batch still being written: their ids, by external key. */
   borrowed: Map<string, string>;
 }
+
+/** Rows planned between two turns of the event loop. */
+const YIELD_EVERY = 100;
 
 /** What the upsert needs to know of a user it may create or update in the current batch. */
 type Known = Map<string, User>;
@@ -184,7 +196,10 @@ export class UserUpsert {
 
     const inserts: Insert[] = [];
     const updates: Update[] = [];
-    for (const { row, user, key } of mapped) {
+    for (const [i, { row, user, key }] of mapped.entries()) {
+      // Planning is computation; letting the event loop in now and then keeps the commit in flight
+      // moving (its next write waits for the loop), so the database is not left idle meanwhile.
+      if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
       try {
         const managerId = this.managerIdOf(user, key, byKey, refs);
         const current = byKey.get(key);
@@ -233,7 +248,7 @@ export class UserUpsert {
       for (const { doc } of inserts) this.planned.set(doc.externalKey as string, doc);
       for (const { current, plan } of updates)
         this.planned.set(current.externalKey as string, { ...current, ...plan.set });
-      return { outcomes, inserts, updates, links: null, events: null, borrowed };
+      return { outcomes, inserts, updates, links: null, staging: null, borrowed };
     }
     const active = inserts.filter((r) => r.doc.status === 'ACTIVE').map((r) => r.doc);
     const links =
@@ -251,9 +266,20 @@ export class UserUpsert {
             }),
           )
         : null;
+    const staging = events ? this.stage(events, links) : null;
     for (const { doc } of inserts) this.unwritten.set(doc.externalKey as string, doc);
     if (updates.length > 0) this.unwrittenUpdates++;
-    return { outcomes, inserts, updates, links, events, borrowed };
+    return { outcomes, inserts, updates, links, staging, borrowed };
+  }
+
+  /**
+   * Tokens and staged events, both before the users: no link without its token, no user without its
+   * events. They do not depend on each other, so they go to the database together.
+   */
+  private stage(events: PreparedBatch, links: BulkActivation | null): Promise<StagedBatch> {
+    const staging = Promise.all([this.creations().stage(events), links?.store()]).then(([batch]) => batch);
+    staging.catch(() => undefined); // the commit awaits it; a discarded plan's failure is moot
+    return staging;
   }
 
   /** Whether a plan counted on managers that the commit before it failed to create. */
@@ -351,9 +377,7 @@ export class UserUpsert {
       userId: r.doc._id,
     });
     if (this.options.dryRun) return this.dryRunInserts(rows);
-    await plan.links?.store();
-    const creations = this.creations();
-    const batch = await creations.stage(plan.events ?? creations.prepare([]));
+    const batch = await (plan.staging ?? this.stage(this.creations().prepare([]), null));
     const docs = rows.map((r) => ({ ...r.doc, ...outboxInsert([]) }));
     let failed = new Set<number>();
     try {
@@ -364,10 +388,18 @@ export class UserUpsert {
       );
       if (!isDuplicateKey(err) && failed.size === 0) throw err;
     }
-    await creations.settle(
-      batch,
-      rows.filter((_, i) => failed.has(i)).map((r) => r.doc._id),
-    );
+    const notLanded = rows.filter((_, i) => failed.has(i)).map((r) => r.doc._id);
+    if (this.options.sender) {
+      const events = rows
+        .filter((_, i) => !failed.has(i))
+        .flatMap((r) => {
+          const link = plan.links?.events.get(r.doc._id);
+          return link ? [...r.events, link] : r.events;
+        });
+      this.options.sender.send(batch, notLanded, events);
+    } else {
+      await this.creations().settle(batch, notLanded);
+    }
     const out: RowOutcome[] = [];
     for (const [i, r] of rows.entries()) {
       if (!failed.has(i)) {
