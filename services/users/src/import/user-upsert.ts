@@ -314,7 +314,7 @@ export class UserUpsert {
     const { inserts, updates } = plan;
     const written = [...(await this.insert(plan)), ...(await this.update(updates))];
     const known = this.options.known;
-    if (known && !this.options.dryRun) this.learn(known, inserts, written);
+    if (known && !this.options.dryRun) await this.learn(known, inserts, written);
     this.notLanded = new Set(
       inserts.filter((_, i) => written[i]?.outcome !== 'created').map((r) => r.doc._id),
     );
@@ -326,24 +326,29 @@ export class UserUpsert {
   }
 
   /**
-   * Teaches the index the users this batch created. A new row whose external id someone else took
-   * meanwhile (the index did not know it) is reported as retryable, and its key is read from now on.
+   * Teaches the index the users this batch created. A new row that failed because someone else
+   * created the same user meanwhile (the index did not know the key; the store now has it) is
+   * reported as retryable, and its key is read from now on. One read, only when inserts failed.
    */
-  private learn(known: KnownUsers, inserts: Insert[], written: RowOutcome[]): void {
+  private async learn(known: KnownUsers, inserts: Insert[], written: RowOutcome[]): Promise<void> {
+    const lost = new Map<string, number>();
     for (const [i, { doc }] of inserts.entries()) {
-      const outcome = written[i];
       const key = doc.externalKey as string;
-      if (outcome?.outcome === 'created') known.add(key, doc);
-      else if (outcome?.outcome === 'rejected' && outcome.field === 'externalId' && !known.mayExist(key)) {
-        known.suspect(key);
-        written[i] = {
-          line: outcome.line,
-          outcome: 'rejected',
-          reason: 'another writer created this user during the import; import the row again',
-          field: 'externalId',
-          retryable: true,
-        };
-      }
+      if (written[i]?.outcome === 'created') known.add(key, doc);
+      else if (!known.mayExist(key)) lost.set(key, i);
+    }
+    if (lost.size === 0) return;
+    for (const other of await this.deps.users.findByExternalKeys([...lost.keys()])) {
+      const key = other.externalKey as string;
+      const i = lost.get(key) as number;
+      known.suspect(key);
+      written[i] = {
+        line: (written[i] as RowOutcome).line,
+        outcome: 'rejected',
+        reason: 'another writer created this user during the import; import the row again',
+        field: 'externalId',
+        retryable: true,
+      };
     }
   }
 
