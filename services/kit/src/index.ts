@@ -19,3 +19,4 @@ export * from './events/retry';
 export * from './http/graphql-http';
 export * from './locks';
 export * from './crypto/sealed-box';
+export * from './yield';

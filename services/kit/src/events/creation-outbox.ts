@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRawSync } from 'node:zlib';
 import type { Collection, Db } from 'mongodb';
 import { mongo } from 'mongoose';
 import type { Logger } from '../logger';
@@ -55,6 +56,8 @@ export interface CreationOutboxOptions {
   chunkBytes?: number;
 }
 
+const deflate = promisify(deflateRaw);
+
 export function chunkId(batch: string, index: number): string {
   return `${batch}:${index}`;
 }
@@ -81,34 +84,36 @@ export class CreationOutbox {
    * Serialises a batch's events into chunks (computation only: an import does it while the previous
    * batch is being written). Documents without events are left out.
    */
-  prepare(items: StagedItem[]): PreparedBatch {
+  async prepare(items: StagedItem[]): Promise<PreparedBatch> {
     const batch = randomUUID();
     const stagedAt = new Date();
     const limit = this.options.chunkBytes ?? CHUNK_BYTES;
-    const chunks: CreationChunk[] = [];
+    // Grouped first, then deflated on libuv's threads: the process's own thread stays free for the
+    // database writes this overlaps with.
+    const groups: string[][] = [];
     let parts: string[] = [];
     let bytes = 0;
-    const close = () => {
-      if (parts.length === 0) return;
-      const index = chunks.length;
-      chunks.push({
-        _id: chunkId(batch, index),
-        batch,
-        collection: this.collection,
-        items: new mongo.Binary(deflateRawSync(`[${parts.join(',')}]`, { level: 1 })),
-        stagedAt,
-      });
-      parts = [];
-      bytes = 0;
-    };
     for (const item of items) {
       if (item.events.length === 0) continue;
       const json = JSON.stringify(item);
-      if (bytes + json.length > limit) close();
+      if (bytes + json.length > limit && parts.length > 0) {
+        groups.push(parts);
+        parts = [];
+        bytes = 0;
+      }
       parts.push(json);
       bytes += json.length;
     }
-    close();
+    if (parts.length > 0) groups.push(parts);
+    const chunks = await Promise.all(
+      groups.map(async (group, index) => ({
+        _id: chunkId(batch, index),
+        batch,
+        collection: this.collection,
+        items: new mongo.Binary(await deflate(`[${group.join(',')}]`, { level: 1 })),
+        stagedAt,
+      })),
+    );
     return { batch, chunks };
   }
 
@@ -155,6 +160,9 @@ export interface StagedBatch {
   chunks: number;
 }
 
+/** Events per send of a CreationSender. */
+const SEND_SLICE = 500;
+
 /**
  * Publishes created documents' events from the process that created them, right after their insert,
  * instead of confirming them for a relay that would read them back. Batches go out one at a time, in
@@ -180,13 +188,18 @@ export class CreationSender {
     this.queue = this.queue.then(async () => {
       if (!this.failing) {
         try {
-          await this.publish(events);
-          await this.outbox.discard(staged);
-          return;
+          // In slices: encoding a send holds the process's thread, and the import's database
+          // writes wait behind it. A failure after some slices makes the relay send those again.
+          for (let i = 0; i < events.length; i += SEND_SLICE) {
+            await this.publish(events.slice(i, i + SEND_SLICE));
+          }
         } catch (err) {
           this.failing = true;
           this.logger.warn({ err }, "could not publish created documents' events; the outbox relay will");
         }
+        // Sent: the chunks go. (A database failure here fails the queue: the chunks stay
+        // unconfirmed, and the relay's recovery sends them again after its grace period.)
+        if (!this.failing) return this.outbox.discard(staged);
       }
       await this.outbox.settle(staged, failed);
     });

@@ -7,6 +7,7 @@ import {
   CREATION_BATCHES,
   CREATION_OUTBOX,
   CreationOutbox,
+  CreationSender,
   type CreationBatch,
   type CreationChunk,
 } from './creation-outbox';
@@ -122,7 +123,7 @@ describe('the outbox relay (real database and broker)', () => {
     const first = renamed(landed, 'Landed');
     const second = renamed(landed, 'Landed again');
     const batch = await outbox.stage(
-      outbox.prepare([
+      await outbox.prepare([
         { documentId: landed, events: [first, second] },
         { documentId: refused, events: [renamed(refused, 'Refused')] },
       ]),
@@ -134,7 +135,7 @@ describe('the outbox relay (real database and broker)', () => {
     // A process that died between staging and confirming: one document landed, one did not.
     const lost = renamed(crashed, 'Crashed');
     const unconfirmed = await outbox.stage(
-      outbox.prepare([
+      await outbox.prepare([
         { documentId: crashed, events: [lost] },
         { documentId: neverWritten, events: [renamed(neverWritten, 'Never written')] },
       ]),
@@ -170,6 +171,117 @@ describe('the outbox relay (real database and broker)', () => {
       expect(await creationBatches.countDocuments({ _id: batch.batch })).toBe(0);
     } finally {
       await relay.stop();
+      await reader.stop();
+    }
+  });
+  it('when an import sends its batches itself and Kafka fails midway, then the failed batch and every later one wait for the relay, which publishes each landed event exactly once', async () => {
+    const creations = client.db(dbName).collection<CreationChunk>(CREATION_OUTBOX);
+    const creationBatches = client.db(dbName).collection<CreationBatch>(CREATION_BATCHES);
+    // Chunks this small hold one document's events each, so a batch spans several.
+    const outbox = new CreationOutbox(creations, creationBatches, 'things', { chunkBytes: 100 });
+    const [sent, sentRefused, firstLanded, firstRefused, secondLanded, secondRefused] = Array.from(
+      { length: 6 },
+      () => randomUUID(),
+    ) as [string, string, string, string, string, string];
+    const mine = new Set([sent, sentRefused, firstLanded, firstRefused, secondLanded, secondRefused]);
+    const reader = await readTopic('concierge.organization.v1');
+    const ids = (subject: string) =>
+      reader
+        .values()
+        .filter((e) => e.subject === subject)
+        .map((e) => e.id);
+    let relay: OutboxRelay | null = null;
+    try {
+      // Kafka answers: the batch goes out from the sender, and its chunks go.
+      const direct = new CreationSender(
+        outbox,
+        (events) => publisher.publish(events),
+        createLogger('test', 'silent'),
+      );
+      const a = renamed(sent, 'Sent');
+      const b = renamed(sent, 'Sent again');
+      const staged = await outbox.stage(
+        await outbox.prepare([
+          { documentId: sent, events: [a, b] },
+          { documentId: sentRefused, events: [renamed(sentRefused, 'Sent refused')] },
+        ]),
+      );
+      expect(staged.chunks).toBe(2);
+      await docs.insertOne({ _id: sent, ...outboxInsert([]) });
+      direct.send(staged, [sentRefused], [a, b]);
+      await direct.flush();
+      await eventually(async () => ids(sent).length >= 2);
+      expect(ids(sent)).toEqual([a.id, b.id]);
+      expect(await creations.countDocuments({ batch: staged.batch })).toBe(0);
+      expect(await creationBatches.countDocuments({ _id: staged.batch })).toBe(0);
+      expect(direct.direct).toBe(true);
+
+      // Kafka is down: the first batch is confirmed after its failed send, the second without a try.
+      let publishes = 0;
+      const failing = new CreationSender(
+        outbox,
+        async () => {
+          publishes += 1;
+          throw new Error('broker unavailable');
+        },
+        createLogger('test', 'silent'),
+      );
+      const first = renamed(firstLanded, 'First landed');
+      const second = renamed(secondLanded, 'Second landed');
+      const third = renamed(secondLanded, 'Second landed again');
+      const one = await outbox.stage(
+        await outbox.prepare([
+          { documentId: firstLanded, events: [first] },
+          { documentId: firstRefused, events: [renamed(firstRefused, 'First refused')] },
+        ]),
+      );
+      const two = await outbox.stage(
+        await outbox.prepare([
+          { documentId: secondLanded, events: [second, third] },
+          { documentId: secondRefused, events: [renamed(secondRefused, 'Second refused')] },
+        ]),
+      );
+      await docs.insertMany([
+        { _id: firstLanded, ...outboxInsert([]) },
+        { _id: secondLanded, ...outboxInsert([]) },
+      ]);
+      failing.send(one, [firstRefused], [first]);
+      failing.send(two, [secondRefused], [second, third]);
+      await expect(failing.flush()).resolves.toBeUndefined();
+      expect(publishes).toBe(1);
+      expect(failing.direct).toBe(false);
+      expect(await creationBatches.findOne({ _id: one.batch })).toMatchObject({
+        chunks: one.chunks,
+        failed: [firstRefused],
+      });
+      expect(await creationBatches.findOne({ _id: two.batch })).toMatchObject({
+        chunks: two.chunks,
+        failed: [secondRefused],
+      });
+      expect(await creations.countDocuments({ batch: one.batch })).toBe(one.chunks);
+      expect(await creations.countDocuments({ batch: two.batch })).toBe(two.chunks);
+
+      relay = new OutboxRelay({
+        collections: [docs as unknown as Collection<OutboxDocument>],
+        creations,
+        creationBatches,
+        collectionOf: () => docs as unknown as Collection<OutboxDocument>,
+        creationGraceMs: 0,
+        publisher,
+        logger: createLogger('test', 'silent'),
+        pollMs: 60_000,
+      });
+      await relay.drain();
+      await eventually(async () => reader.values().filter((e) => mine.has(e.subject as string)).length >= 5);
+      await new Promise((r) => setTimeout(r, 1_000)); // room for an event that should not come
+      expect(ids(firstLanded)).toEqual([first.id]);
+      expect(ids(secondLanded)).toEqual([second.id, third.id]);
+      expect(ids(sent)).toEqual([a.id, b.id]); // the relay does not send a sent batch again
+      expect([...ids(sentRefused), ...ids(firstRefused), ...ids(secondRefused)]).toEqual([]);
+      expect(await creations.countDocuments({ batch: { $in: [one.batch, two.batch] } })).toBe(0);
+      expect(await creationBatches.countDocuments({ _id: { $in: [one.batch, two.batch] } })).toBe(0);
+    } finally {
+      await relay?.stop();
       await reader.stop();
     }
   });

@@ -1,6 +1,6 @@
-import { sealFor, type EventContracts, type EventEnvelope } from '@concierge/kit';
+import { sealFor, yieldToEventLoop, type EventContracts, type EventEnvelope } from '@concierge/kit';
 import type { CredentialStores } from '../data/credential.repository';
-import type { SetPasswordPurpose } from '../data/credential-token.model';
+import type { SetPasswordPurpose, SetPasswordTokenRecord } from '../data/credential-token.model';
 import type { User } from '../data/user.repository';
 import { usersEvent } from '../domain/deps';
 import type { CredentialSettings } from './deps';
@@ -82,13 +82,14 @@ export interface CredentialEffects {
   ): Promise<EventEnvelope[]>;
   /**
    * Users about to be created ACTIVE in bulk (an import): none has credentials yet, so each gets a
-   * set-password token. Minting is computation only, so an import can do it while the previous
-   * batch is being written; `store()` then writes all the tokens at once, before the users.
+   * set-password token. Minting is computation only (yielding to the event loop now and then), so
+   * an import does it while the previous batch is being written; `store()` then writes all the
+   * tokens at once, before the users.
    */
   mintBulkActivation(
     users: Pick<User, '_id' | 'email' | 'displayName'>[],
     ctx: EffectContext,
-  ): BulkActivation;
+  ): Promise<BulkActivation>;
   /**
    * The user is about to be suspended or terminated: their sign-ins and unused set-password
    * tokens are revoked at once (before the status write, so a crash in between fails closed), and
@@ -100,6 +101,9 @@ export interface CredentialEffects {
     ctx: EffectContext,
   ): Promise<EventEnvelope[]>;
 }
+
+/** Tokens minted between two turns of the event loop (sealing each costs a few microseconds). */
+const MINT_BETWEEN_YIELDS = 100;
 
 /** Set-password tokens minted for users created in bulk, and each user's credential.set-password-issued. */
 export interface BulkActivation {
@@ -122,20 +126,22 @@ export function createCredentialEffects(
       await storeSetPasswordToken(user._id, fresh, stores, now);
       return [event];
     },
-    mintBulkActivation(users, ctx) {
+    async mintBulkActivation(users, ctx) {
       const now = ctx.now ?? new Date();
       const events = new Map<string, EventEnvelope>();
-      const tokens = users.map((user) => {
+      const tokens: Omit<SetPasswordTokenRecord, 'usedAt' | 'revokedAt'>[] = [];
+      for (const [i, user] of users.entries()) {
+        if (i > 0 && i % MINT_BETWEEN_YIELDS === 0) await yieldToEventLoop();
         const fresh = newSetPasswordToken('ACTIVATION', settings.setPasswordTtlMs, now);
         events.set(user._id, setPasswordIssuedEvent(user, fresh, settings.sealKey, ctx));
-        return {
+        tokens.push({
           _id: fresh.hash,
           userId: user._id,
           purpose: fresh.purpose,
           expiresAt: fresh.expiresAt,
           createdAt: now,
-        };
-      });
+        });
+      }
       return {
         events,
         store: async () => {

@@ -253,13 +253,13 @@ export class UserUpsert {
     const active = inserts.filter((r) => r.doc.status === 'ACTIVE').map((r) => r.doc);
     const links =
       this.deps.credentialEffects && active.length > 0
-        ? this.deps.credentialEffects.mintBulkActivation(active, this.deps)
+        ? await this.deps.credentialEffects.mintBulkActivation(active, this.deps)
         : null;
     // The events wait in the creation outbox, staged before the users go in and confirmed for
     // those that landed: clearing an outbox inside each new user would cost one update per user.
     const events =
       inserts.length > 0
-        ? this.creations().prepare(
+        ? await this.creations().prepare(
             inserts.map((r) => {
               const link = links?.events.get(r.doc._id);
               return { documentId: r.doc._id, events: link ? [...r.events, link] : r.events };
@@ -382,7 +382,7 @@ export class UserUpsert {
       userId: r.doc._id,
     });
     if (this.options.dryRun) return this.dryRunInserts(rows);
-    const batch = await (plan.staging ?? this.stage(this.creations().prepare([]), null));
+    const batch = await (plan.staging ?? this.stage(await this.creations().prepare([]), null));
     const docs = rows.map((r) => ({ ...r.doc, ...outboxInsert([]) }));
     let failed = new Set<number>();
     try {
