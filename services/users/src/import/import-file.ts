@@ -92,18 +92,10 @@ export async function importFile(
     const failed = unreadable;
     batch = [];
     unreadable = [];
-    let plan = rows.length > 0 ? await upsert.plan(rows) : null;
-    await writing;
-    if (plan && upsert.isStale(plan)) {
-      upsert.discard(plan);
-      plan = null;
-    }
-    if (rows.length > 0 && !plan) plan = await upsert.plan(rows);
-    // With nothing in flight any more, nothing can make a batch wait.
-    if (rows.length > 0 && !plan) throw new Error('an import batch could not be planned');
-    const ready = plan;
+    const plan = rows.length > 0 ? await upsert.planAfter(rows, writing) : null;
+    if (!plan) await writing;
     writing = (async () => {
-      const outcomes = ready ? await upsert.commit(ready) : [];
+      const outcomes = plan ? await upsert.commit(plan) : [];
       await record([...failed, ...outcomes].sort((a, b) => a.line - b.line));
       if (rows.length > 0) options.afterBatch?.(outcomes);
     })();

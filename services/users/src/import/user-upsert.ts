@@ -4,6 +4,7 @@ import {
   type CreationSender,
   isDuplicateKey,
   outboxInsert,
+  yieldToEventLoop,
   type DomainError,
   type EventEnvelope,
   type PreparedBatch,
@@ -47,6 +48,7 @@ export interface UpsertOptions {
 }
 
 type Row = { line: number; record: Record<string, unknown> };
+/** A user to create, with its events (user.created, and its set-password link once minted). */
 type Insert = { line: number; doc: User; events: EventEnvelope[] };
 type Update = { line: number; current: User; plan: UpdatePlan };
 
@@ -122,12 +124,28 @@ export class UserUpsert {
 
   /** Applies one batch, rows in order (a manager earlier in the batch is known to later rows). */
   async apply(rows: Row[]): Promise<RowOutcome[]> {
-    for (;;) {
-      const plan = await this.plan(rows);
-      if (plan && !this.isStale(plan)) return this.commit(plan);
-      if (plan) this.discard(plan);
-      await this.committing.catch(() => undefined);
-    }
+    return this.commit(
+      await this.planAfter(
+        rows,
+        this.committing.catch(() => undefined),
+      ),
+    );
+  }
+
+  /**
+   * Plans a batch while `previous` (the commit in flight) runs, then, once it is done, plans again
+   * if the first plan had to wait or counted on a manager that commit failed to create. Throws
+   * what `previous` throws.
+   */
+  async planAfter(rows: Row[], previous: Promise<unknown>): Promise<BatchPlan> {
+    const early = await this.plan(rows);
+    await previous;
+    if (early && !this.isStale(early)) return early;
+    if (early) this.discard(early);
+    const plan = await this.plan(rows);
+    // With nothing in flight any more, nothing can make a batch wait.
+    if (!plan) throw new Error('an import batch could not be planned');
+    return plan;
   }
 
   /**
@@ -199,7 +217,7 @@ export class UserUpsert {
     for (const [i, { row, user, key }] of mapped.entries()) {
       // Planning is computation; letting the event loop in now and then keeps the commit in flight
       // moving (its next write waits for the loop), so the database is not left idle meanwhile.
-      if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
       try {
         const managerId = this.managerIdOf(user, key, byKey, refs);
         const current = byKey.get(key);
@@ -255,16 +273,15 @@ export class UserUpsert {
       this.deps.credentialEffects && active.length > 0
         ? await this.deps.credentialEffects.mintBulkActivation(active, this.deps)
         : null;
+    for (const r of inserts) {
+      const link = links?.events.get(r.doc._id);
+      if (link) r.events.push(link);
+    }
     // The events wait in the creation outbox, staged before the users go in and confirmed for
     // those that landed: clearing an outbox inside each new user would cost one update per user.
     const events =
       inserts.length > 0
-        ? await this.creations().prepare(
-            inserts.map((r) => {
-              const link = links?.events.get(r.doc._id);
-              return { documentId: r.doc._id, events: link ? [...r.events, link] : r.events };
-            }),
-          )
+        ? await this.creations().prepare(inserts.map((r) => ({ documentId: r.doc._id, events: r.events })))
         : null;
     const staging = events ? this.stage(events, links) : null;
     for (const { doc } of inserts) this.unwritten.set(doc.externalKey as string, doc);
@@ -395,12 +412,7 @@ export class UserUpsert {
     }
     const notLanded = rows.filter((_, i) => failed.has(i)).map((r) => r.doc._id);
     if (this.options.sender) {
-      const events = rows
-        .filter((_, i) => !failed.has(i))
-        .flatMap((r) => {
-          const link = plan.links?.events.get(r.doc._id);
-          return link ? [...r.events, link] : r.events;
-        });
+      const events = rows.filter((_, i) => !failed.has(i)).flatMap((r) => r.events);
       this.options.sender.send(batch, notLanded, events);
     } else {
       await this.creations().settle(batch, notLanded);
