@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs FerretDB (go install) and the Kafka broker jars (Maven Central) into the cache folder.
-# Idempotent: a second run finds both and returns at once.
+# Installs PostgreSQL 15 (Debian's packages, when missing), FerretDB (built from the Go module
+# proxy) and the Kafka broker jars (Maven Central) into the cache folder.
+# Idempotent: a second run finds all three and returns at once.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_ferretdb() {
@@ -42,5 +43,24 @@ install_kafka() {
   echo "$want" >"$stamp"
 }
 
+install_postgres() {
+  if [[ -x "$(pg_bin postgres)" ]] && [[ -x "$(pg_bin initdb)" ]]; then return; fi
+  if [[ "$(id -u)" -ne 0 ]]; then
+    log "PostgreSQL $PG_MAJOR is missing: install Debian's postgresql-$PG_MAJOR (as root: apt-get install postgresql-$PG_MAJOR)"
+    exit 1
+  fi
+  log "installing PostgreSQL $PG_MAJOR from Debian's packages (first start only)"
+  # The package would start a cluster of its own on port 5432; ours runs on its own port instead.
+  local policy=/usr/sbin/policy-rc.d created_policy=false
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=true
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "postgresql-$PG_MAJOR" >&2
+  if [[ "$created_policy" == true ]]; then rm -f "$policy"; fi
+  [[ -x "$(pg_bin postgres)" ]] || { log "PostgreSQL $PG_MAJOR did not install"; exit 1; }
+}
+
+install_postgres
 install_ferretdb
 install_kafka

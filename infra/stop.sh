@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stops the FerretDB and Kafka processes that infra/start.sh started (by pid file), and only those.
-# Usage: infra/stop.sh [kafka|ferretdb]...
+# Stops the Kafka, FerretDB and PostgreSQL processes that infra/start.sh started, and only those.
+# Usage: infra/stop.sh [kafka|ferretdb|postgres]...   (CONCIERGE_PROFILE picks dev or test)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 stop_one() {
@@ -23,5 +23,14 @@ stop_one() {
   rm -f "$file"
 }
 
-if [[ $# -eq 0 ]]; then set -- kafka ferretdb; fi
-for name in "$@"; do stop_one "$name"; done
+stop_postgres() {
+  if [[ -f "$PG_DATA/postmaster.pid" ]]; then
+    log "stopping PostgreSQL"
+    as_pg "$(pg_bin pg_ctl)" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+  fi
+}
+
+if [[ $# -eq 0 ]]; then set -- kafka ferretdb postgres; fi
+for name in "$@"; do
+  if [[ "$name" == postgres ]]; then stop_postgres; else stop_one "$name"; fi
+done

@@ -7,6 +7,10 @@ cd "$ROOT_DIR"
 # Nothing may call home (README, "Telemetry").
 export TURBO_TELEMETRY_DISABLED=1 APOLLO_TELEMETRY_DISABLED=true FERRETDB_TELEMETRY=disable DO_NOT_TRACK=1
 export NODE_ENV="${NODE_ENV:-development}"
+# dev (npm start, npm run import) or test (npm test): each has its own broker, database and data
+# folder (infra/lib.sh), so a test run leaves nothing behind for the development stack to read.
+export CONCIERGE_PROFILE="${CONCIERGE_PROFILE:-dev}"
+DATA_DIR="${CONCIERGE_DATA_DIR:-$ROOT_DIR/.data/$CONCIERGE_PROFILE}"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
@@ -30,10 +34,10 @@ ensure_signing_secret() {
 
 # The users service (and its import command) seals set-password tokens with this key (32 bytes,
 # base64url) and the notifications service opens them. Unless it is set, development keeps one in
-# .data/secrets/seal-key, so that the stack and a command run beside it share it.
+# .data/dev/secrets/seal-key, so that the stack and a command run beside it share it.
 ensure_seal_key() {
   if [[ -z "${CONCIERGE_SEAL_KEY:-}" ]]; then
-    local file="${CONCIERGE_DATA_DIR:-$ROOT_DIR/.data}/secrets/seal-key"
+    local file="$DATA_DIR/secrets/seal-key"
     if [[ ! -s "$file" ]]; then
       mkdir -p "$(dirname "$file")"
       (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))' >"$file")

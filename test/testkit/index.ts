@@ -16,8 +16,9 @@ import {
 } from '@concierge/kit';
 
 export const ROOT = join(__dirname, '..', '..');
-export const MONGO_BASE = process.env.TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
-export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+// The test stack of infra/ (CONCIERGE_PROFILE=test), apart from the development one.
+export const MONGO_BASE = process.env.TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27027';
+export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9192').split(',');
 export const SECRET = randomBytes(32).toString('base64url');
 /** The CONCIERGE_SEAL_KEY of this test run: users seals set-password tokens, notifications opens them. */
 export const SEAL_KEY = randomBytes(32);
@@ -126,6 +127,7 @@ export function broker(action: 'stop' | 'start'): void {
   const script = action === 'stop' ? 'stop.sh' : 'start.sh';
   execFileSync('bash', [join(ROOT, 'infra', script), ...(action === 'stop' ? ['kafka'] : [])], {
     stdio: 'ignore',
+    env: { ...process.env, CONCIERGE_PROFILE: 'test' },
     timeout: 180_000,
   });
 }

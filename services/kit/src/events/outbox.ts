@@ -290,10 +290,14 @@ export class OutboxRelay {
 }
 
 /**
- * FerretDB v1.24 (SQLite) never answers an update command of 100 or more statements and leaves the
- * database locked behind it, so the relay's compare-and-set writes go in commands of at most 50.
+ * FerretDB v1.24 keeps each statement's read of an update command open until the whole command
+ * ends (internal/handler/msg_update.go defers every iterator's close inside its loop), and every
+ * open read holds a connection of its pool to the back end. A command of n statements needs n + 1
+ * connections at once: on PostgreSQL with a pool of 50, a 50-statement command waits forever for
+ * the 51st, holding the registry lock, and the whole database stops answering (on SQLite it did
+ * at 100). So the relay's compare-and-set writes go in commands of a few statements.
  */
-const STATEMENTS_PER_COMMAND = 50;
+const STATEMENTS_PER_COMMAND = 8;
 
 /** Runs unordered updateOne operations in commands of STATEMENTS_PER_COMMAND; returns how many matched. */
 async function casWrites(
