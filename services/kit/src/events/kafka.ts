@@ -31,37 +31,66 @@ export function createKafka(clientId: string, brokers: string[], logger: Logger)
 }
 
 /**
- * Creates the given topics (by default every topic of the catalogue) that do not exist yet and waits for their leaders (brokers do
- * not auto-create topics; kafkajs issue 1008 is why leaders are awaited). Safe to call from many
+ * Creates the given topics (by default every topic of the catalogue) that do not exist yet, then
+ * waits until every partition of each answers from its leader. Brokers do not auto-create topics;
+ * right after a broker's first start a topic can exist and still answer "not the leader for that
+ * topic-partition" (kafkajs issue 1008), so existence alone is not enough. Safe to call from many
  * processes at once.
  */
 export async function ensureTopics(
   kafka: Kafka,
   contracts: EventContracts,
   topics: string[] = Object.keys(contracts.catalogue.topics),
+  timeoutMs = 60_000,
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
+    const wanted = [...new Set(topics)];
     const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
-    if (missing.length === 0) return;
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: contracts.partitionsOf(topic),
-          replicationFactor: 1,
-        })),
-      });
-    } catch (err) {
-      // Another process created them between listTopics and createTopics.
-      if (!(err instanceof Error && /already exists/i.test(err.message))) throw err;
+    const missing = wanted.filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: contracts.partitionsOf(topic),
+            replicationFactor: 1,
+          })),
+        });
+      } catch (err) {
+        // Another process created them between listTopics and createTopics.
+        if (!(err instanceof Error && /already exists/i.test(err.message))) throw err;
+      }
     }
-    await admin.fetchTopicMetadata({ topics: missing });
+    await waitForLeaders(admin, wanted, timeoutMs);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Waits until a ListOffsets request, which only a partition's leader answers, succeeds for every topic. */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = topics;
+  for (;;) {
+    const failed: string[] = [];
+    let last: unknown;
+    for (const topic of pending) {
+      await admin.fetchTopicOffsets(topic).catch((err: unknown) => {
+        failed.push(topic);
+        last = err;
+      });
+    }
+    if (failed.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `topics without a leader after ${timeoutMs} ms: ${failed.join(', ')} (${String(last)})`,
+      );
+    }
+    pending = failed;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
