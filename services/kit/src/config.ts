@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseSealKey } from './crypto/sealed-box';
+import type { MongoServerSetting } from './storage/server';
 
 /** Thrown when the environment does not satisfy a config schema; names every variable at fault. */
 export class ConfigError extends Error {
@@ -115,6 +116,8 @@ export const serviceEnv = {
   GATEWAY_SIGNING_SECRET: secret,
   LOG_LEVEL: logLevel,
   OUTBOX_POLL_MS: millis(1000),
+  /** Which server the *_MONGO_URI points at; `auto` asks its buildInfo (storage/server.ts). */
+  MONGO_SERVER: z.enum(['auto', 'mongodb', 'ferretdb']).default('auto'),
 };
 
 /** Where a subgraph listens and which database it owns, when the environment does not say. */
@@ -151,6 +154,7 @@ export function loadServiceConfig<E extends z.ZodRawShape = Record<never, never>
       gatewaySigningSecret: e.GATEWAY_SIGNING_SECRET as string,
       logLevel: e.LOG_LEVEL as string,
       outboxPollMs: e.OUTBOX_POLL_MS as number,
+      mongoServer: e.MONGO_SERVER as MongoServerSetting,
       ...(group ? { groupId: group } : {}),
     },
     extra: e as z.infer<z.ZodObject<E>>,
@@ -165,5 +169,7 @@ export interface ServiceConfigShape {
   gatewaySigningSecret: string;
   logLevel: string;
   outboxPollMs: number;
+  /** Absent: `auto`. */
+  mongoServer?: MongoServerSetting;
   groupId?: string;
 }

@@ -20,3 +20,7 @@ export * from './http/graphql-http';
 export * from './locks';
 export * from './crypto/sealed-box';
 export * from './yield';
+export * from './storage/batch';
+export * from './storage/due-work';
+export * from './storage/server';
+export * from './time';

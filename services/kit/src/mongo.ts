@@ -1,11 +1,13 @@
 import mongoose, { type Connection } from 'mongoose';
+import { detectServer, rememberServer, type MongoServerSetting } from './storage/server';
 
 /**
  * Opens a connection of its own (not mongoose's global one), so a process or a test can hold
- * several databases. Code stays within what FerretDB v1 and MongoDB 7 both support: no
- * transactions, change streams, $lookup or TTL indexes.
+ * several databases, and finds out once which server answers (see storage/server.ts). Code stays
+ * within what FerretDB v1 and MongoDB 7 both support: no transactions, change streams, $lookup or
+ * TTL indexes.
  */
-export async function connectMongo(uri: string): Promise<Connection> {
+export async function connectMongo(uri: string, server: MongoServerSetting = 'auto'): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     serverSelectionTimeoutMS: 10_000,
     // FerretDB has no sessions; the driver must not try to use them implicitly for retryable writes.
@@ -13,6 +15,7 @@ export async function connectMongo(uri: string): Promise<Connection> {
     autoIndex: true,
   });
   await connection.asPromise();
+  rememberServer(connection, server === 'auto' ? await detectServer(connection) : server);
   return connection;
 }
 

@@ -82,7 +82,7 @@ export async function startService<C extends RequestContext>(
 ): Promise<RunningService> {
   const logger = createLogger(definition.name, config.logLevel);
   const contracts = new EventContracts();
-  const db = await connectMongo(config.mongoUri);
+  const db = await connectMongo(config.mongoUri, config.mongoServer);
   const kafka = createKafka(`concierge-${definition.name}`, config.kafkaBrokers, logger);
   await ensureTopics(kafka, contracts);
   const publisher = new EventPublisher(kafka, contracts, logger.child({ component: 'publisher' }));

@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { connectMongo, createLogger, EventContracts, type RunningService } from '@concierge/kit';
+import { connectMongo, createLogger, DueSweeper, EventContracts, type RunningService } from '@concierge/kit';
 import { organizationModel } from './data/organization.model';
 import { OrganizationRepository } from './data/organization.repository';
 import { userModel } from './data/user.model';
@@ -260,9 +260,10 @@ describe('scheduler claims due transitions atomically', () => {
       );
     }
     const logger = createLogger('test', 'silent');
+    const sweeper = (db: Connection) => new DueSweeper({ name: 'race', db });
     const [firedA, firedB] = await Promise.all([
-      runDueTransitions(new Date(), { users: one, contracts, logger }),
-      runDueTransitions(new Date(), { users: two, contracts, logger }),
+      runDueTransitions(new Date(), { users: one, contracts, logger, sweeper: sweeper(connections[0]!) }),
+      runDueTransitions(new Date(), { users: two, contracts, logger, sweeper: sweeper(connections[1]!) }),
     ]);
     expect(firedA + firedB).toBe(20);
     const docs = await connections[0]!.collection('users').find({}).toArray();

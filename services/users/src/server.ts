@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gql } from 'graphql-tag';
 import {
   combineHandlers,
+  DueSweeper,
   every,
   startService,
   type RunningService,
@@ -59,6 +60,14 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
     background: (runtime) => {
       const users = new UserRepository(userModel(runtime.db));
       const logger = runtime.logger.child({ component: 'lifecycle-scheduler' });
+      const sweeper = new DueSweeper({
+        name: 'users.lifecycle',
+        db: runtime.db,
+        onFirstSweep: async () => {
+          const filled = await users.fillMissingDueBuckets();
+          if (filled > 0) logger.info({ filled }, 'due buckets given to users written before them');
+        },
+      });
       return every(
         config.schedulerIntervalMs,
         async () => {
@@ -66,6 +75,7 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
             users,
             contracts: runtime.contracts,
             logger,
+            sweeper,
             credentialEffects: (credentials as CredentialRuntime).effects,
           });
           if (fired > 0) {

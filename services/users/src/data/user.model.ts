@@ -33,6 +33,8 @@ export interface UserRecord {
   /** When the next time-driven transition falls due (start or end date), and which one. */
   dueAt: Date | null;
   dueAction: 'ACTIVATE' | 'TERMINATE' | null;
+  /** The minute `dueAt` falls in (kit dueBucketFor), set by the repository with every `dueAt`. */
+  dueBucket?: string | null;
   createdAt: Date;
   updatedAt: Date;
   outbox?: EventEnvelope[];
@@ -62,6 +64,7 @@ const userSchema = new Schema<UserRecord>(
     endDate: { type: Date, default: null },
     dueAt: { type: Date, default: null },
     dueAction: { type: String, enum: ['ACTIVATE', 'TERMINATE', null], default: null },
+    dueBucket: { type: String, default: null },
     outbox: { type: [Schema.Types.Mixed], default: undefined },
     outboxPending: { type: Boolean },
     outboxSeq: { type: Number },
@@ -77,8 +80,8 @@ userSchema.index({ externalKey: 1 }, { unique: true, sparse: true });
 userSchema.index({ organizationId: 1 });
 // directReports and users(filter: { managerId }).
 userSchema.index({ managerId: 1 });
-// The lifecycle scheduler's scan for transitions that fell due.
-userSchema.index({ dueAt: 1 });
+// The lifecycle scheduler's lookup of the users due in one minute (an equality, see the kit's DueSweeper).
+userSchema.index({ dueBucket: 1 });
 // The outbox relay's scan for unpublished events.
 userSchema.index(OUTBOX_INDEX);
 

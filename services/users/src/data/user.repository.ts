@@ -1,5 +1,7 @@
 import {
   documentKey,
+  dueBucketFor,
+  findByKeys,
   isDuplicateKey,
   outboxInsert,
   outboxUpdate,
@@ -8,14 +10,21 @@ import {
 } from '@concierge/kit';
 import type { FilterQuery } from 'mongoose';
 import type { EmployeeType, UserModel, UserRecord, UserStatus } from './user.model';
+import { pendingManagerModel, type PendingManagerRecord } from './pending-manager.model';
 
 /**
  * A user as the domain sees it: plain data without the outbox. `outboxSeq` grows with every write
  * that carries events (all of them do), so it serves as the version a compare-and-set checks.
  */
-export type User = Omit<UserRecord, 'outbox' | 'outboxPending'>;
+export type User = Omit<UserRecord, 'outbox' | 'outboxPending' | 'dueBucket'>;
 
-const PUBLIC = { outbox: 0, outboxPending: 0 } as const;
+const PUBLIC = { outbox: 0, outboxPending: 0, dueBucket: 0 } as const;
+
+/** The due bucket that goes with every write of `dueAt` (absent when the write leaves `dueAt` alone). */
+function withDueBucket<T extends { dueAt?: Date | null }>(fields: T): T & { dueBucket?: string | null } {
+  if (!('dueAt' in fields)) return fields;
+  return { ...fields, dueBucket: fields.dueAt ? dueBucketFor(fields.dueAt) : null };
+}
 
 export type UniqueField = 'email' | 'username' | 'externalId';
 
@@ -53,29 +62,22 @@ export class UserRepository {
     return this.model.findById(id, PUBLIC).lean<User>().exec();
   }
 
-  /** One query for many ids (DataLoader batches). */
+  /** Users by id (DataLoader batches). */
   async findByIds(ids: readonly string[]): Promise<User[]> {
-    return this.model
-      .find({ _id: { $in: [...ids] } }, PUBLIC)
-      .lean<User[]>()
-      .exec();
+    return findByKeys<User>(this.model, '_id', ids, { projection: PUBLIC });
   }
 
-  /** One query for the direct reports of many managers (DataLoader batches). */
+  /** The direct reports of many managers, each manager's by name (DataLoader batches). */
   async findByManagerIds(managerIds: readonly string[]): Promise<User[]> {
-    return this.model
-      .find({ managerId: { $in: [...managerIds] } }, PUBLIC)
-      .sort({ displayName: 1, _id: 1 })
-      .lean<User[]>()
-      .exec();
+    return findByKeys<User>(this.model, 'managerId', managerIds, {
+      projection: PUBLIC,
+      sort: { displayName: 1, _id: 1 },
+    });
   }
 
   /** Users by `source:externalId` keys (imports and the HR feed). */
   async findByExternalKeys(keys: readonly string[]): Promise<User[]> {
-    return this.model
-      .find({ externalKey: { $in: [...keys] } }, PUBLIC)
-      .lean<User[]>()
-      .exec();
+    return findByKeys<User>(this.model, 'externalKey', keys, { projection: PUBLIC });
   }
 
   /** Which of these e-mails and usernames belong to some user already (a dry-run import's check). */
@@ -137,8 +139,8 @@ export class UserRepository {
     events: EventEnvelope[],
   ): Promise<User> {
     try {
-      const created = await this.model.create({ ...user, ...outboxInsert(events) });
-      const { outbox: _o, outboxPending: _p, ...plain } = created.toObject();
+      const created = await this.model.create({ ...withDueBucket(user), ...outboxInsert(events) });
+      const { outbox: _o, outboxPending: _p, dueBucket: _b, ...plain } = created.toObject();
       return plain;
     } catch (err) {
       if (isDuplicateKey(err)) throw new DuplicateUserError(await this.duplicateField(user));
@@ -183,7 +185,7 @@ export class UserRepository {
             { _id: id, outboxSeq: expectedSeq ?? { $exists: false } },
             {
               ...update,
-              $set: { ...update.$set, ...change.set },
+              $set: { ...update.$set, ...withDueBucket(change.set) },
               ...(change.unset?.length ? { $unset: unset } : {}),
             },
           )
@@ -214,7 +216,7 @@ export class UserRepository {
       this.model
         .updateOne(
           { _id: id, status: expected.status, dueAt: expected.dueAt },
-          { ...update, $set: { ...update.$set, ...change } },
+          { ...update, $set: { ...update.$set, ...withDueBucket(change) } },
         )
         .exec(),
     );
@@ -235,13 +237,59 @@ export class UserRepository {
     }
   }
 
-  /** Users whose next transition fell due by `now`, oldest first. */
-  async findDue(now: Date, limit: number): Promise<User[]> {
-    return this.model
-      .find({ dueAt: { $lte: now } }, PUBLIC)
-      .sort({ dueAt: 1 })
-      .limit(limit)
-      .lean<User[]>()
+  /** Users whose next transition falls in the minute `bucket` and is due by `now`, oldest first. */
+  async findDueIn(bucket: string, now: Date): Promise<User[]> {
+    const rows = await this.model.find({ dueBucket: bucket }, PUBLIC).lean<User[]>().exec();
+    return rows
+      .filter((u) => u.dueAt && u.dueAt.getTime() <= now.getTime())
+      .sort((a, b) => (a.dueAt as Date).getTime() - (b.dueAt as Date).getTime());
+  }
+
+  /**
+   * Gives a due bucket to users written before buckets existed: one scan, run by the scheduler's
+   * first sweep on a database. Returns how many it changed.
+   */
+  async fillMissingDueBuckets(): Promise<number> {
+    const rows = await this.model
+      .find({ dueBucket: { $exists: false }, dueAt: { $ne: null } }, { _id: 1, dueAt: 1 })
+      .lean<Pick<User, '_id' | 'dueAt'>[]>()
       .exec();
+    for (const row of rows) {
+      const key = documentKey(this.model.collection.collectionName, row._id);
+      await withDocumentLocks([key], () =>
+        this.model.updateOne({ _id: row._id }, { $set: withDueBucket({ dueAt: row.dueAt }) }).exec(),
+      );
+    }
+    return rows.length;
+  }
+
+  /**
+   * Inserts users created in bulk (an import) in one unordered write, each with its due bucket and
+   * an empty outbox: their events travel through the creation outbox. A duplicate key fails only
+   * its own row; the error's `writeErrors` name them.
+   */
+  async insertMany(users: readonly User[]): Promise<void> {
+    const docs = users.map((u) => ({ ...withDueBucket(u), ...outboxInsert([]) }));
+    await this.model.collection.insertMany(docs as never[], { ordered: false });
+  }
+
+  /** Users written before their manager existed, waiting for that manager (see PendingManagerRecord). */
+  async waitingForManagers(): Promise<PendingManagerRecord[]> {
+    return pendingManagerModel(this.model.db).find({}).lean<PendingManagerRecord[]>().exec();
+  }
+
+  /** Records that these users wait for these managers (replacing an earlier wait of the same user). */
+  async waitForManagers(waits: readonly Omit<PendingManagerRecord, 'since'>[]): Promise<void> {
+    const model = pendingManagerModel(this.model.db);
+    const since = new Date();
+    for (const wait of waits) {
+      await model.replaceOne({ _id: wait._id }, { ...wait, since }, { upsert: true }).exec();
+    }
+  }
+
+  /** Ends the waits of these users (`source:externalId` keys): resolved, or superseded by a later record. */
+  async stopWaiting(userKeys: readonly string[]): Promise<void> {
+    const model = pendingManagerModel(this.model.db);
+    for (const key of userKeys) await model.deleteOne({ _id: key }).exec();
   }
 }

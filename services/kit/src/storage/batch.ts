@@ -1,0 +1,61 @@
+import type { Model } from 'mongoose';
+import { serverOf } from './server';
+
+export interface FindByKeysOptions {
+  /** Fields to return or leave out, as in find(). */
+  projection?: Record<string, 0 | 1>;
+  /** Order of the rows of one key (e.g. reports by name); rows of different keys follow key order. */
+  sort?: Record<string, 1 | -1>;
+  /** Point lookups in flight at once on FerretDB. */
+  concurrency?: number;
+}
+
+/** Point lookups in flight at once: enough to keep FerretDB and PostgreSQL busy, few enough not to queue. */
+const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * The rows whose top-level `field` equals one of `keys`: the batch function of a DataLoader.
+ * On MongoDB one `$in` query. On FerretDB one equality query per distinct key, a bounded number
+ * at a time, because FerretDB reads and decodes the whole collection for a `$in` while it serves an
+ * equality from an index (README, "Storage"). `field` must be indexed.
+ */
+export async function findByKeys<T>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model; the rows are typed by T
+  model: Model<any>,
+  field: string,
+  keys: readonly string[],
+  options: FindByKeysOptions = {},
+): Promise<T[]> {
+  const distinct = [...new Set(keys)];
+  if (distinct.length === 0) return [];
+  const query = (filter: Record<string, unknown>) => {
+    const q = model.find(filter, options.projection);
+    if (options.sort) q.sort(options.sort);
+    return q.lean<T[]>().exec();
+  };
+  if (serverOf(model.db) === 'mongodb' || distinct.length === 1) {
+    return query({ [field]: distinct.length === 1 ? distinct[0] : { $in: distinct } });
+  }
+  const groups = await mapBounded(distinct, options.concurrency ?? DEFAULT_CONCURRENCY, (key) =>
+    query({ [field]: key }),
+  );
+  return groups.flat();
+}
+
+/** Maps `items` through `work` with at most `limit` calls in flight; results keep the items' order. */
+export async function mapBounded<I, O>(
+  items: readonly I[],
+  limit: number,
+  work: (item: I) => Promise<O>,
+): Promise<O[]> {
+  const results = new Array<O>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as I);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
