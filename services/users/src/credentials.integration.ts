@@ -225,7 +225,7 @@ describe('credentials (real database and broker)', () => {
       reason: 'CREDENTIAL.TOKEN_INVALID',
     });
     // The first password stays.
-    expect((await login('ada', good)).data?.login.accessToken).toBeDefined();
+    expect((await login('ada', good)).data?.login.accessToken).toEqual(expect.any(String));
   });
 
   it('when the same link is used twice at once, then exactly one use sets a password', async () => {
@@ -239,7 +239,7 @@ describe('credentials (real database and broker)', () => {
       expect(errorOf(lost)?.extensions?.reason).toBe('CREDENTIAL.TOKEN_USED');
     }
     const winner = passwords[results.findIndex((r) => r.data?.setPassword === true)] as string;
-    expect((await login('racer@example.org', winner)).data).toBeDefined();
+    expect((await login('racer@example.org', winner)).data?.login.accessToken).toEqual(expect.any(String));
   });
 
   it('when a user signs in with username or e-mail, then they get an access token that verifies against the JWKS and a refresh token', async () => {
@@ -413,7 +413,10 @@ describe('credentials (real database and broker)', () => {
       field: 'newPassword',
       reason: 'PASSWORD.TOO_SHORT',
     });
-    expect((await login('barbara@example.org', password)).data).toBeDefined(); // unchanged so far
+    // unchanged so far
+    expect((await login('barbara@example.org', password)).data?.login.accessToken).toEqual(
+      expect.any(String),
+    );
 
     expect((await change(password, fresh)).data).toEqual({ changePassword: true });
     expect(errorOf(await login('barbara@example.org', password))?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -434,7 +437,10 @@ describe('credentials (real database and broker)', () => {
     expect(errorOf(await reset(as(id)))?.extensions?.code).toBe('FORBIDDEN');
     expect(errorOf(await reset(as('someone-else')))?.extensions?.code).toBe('FORBIDDEN');
     expect(errorOf(await reset(ANONYMOUS))?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect((await login('frances@example.org', password)).data).toBeDefined(); // nothing changed
+    // nothing changed
+    expect((await login('frances@example.org', password)).data?.login.accessToken).toEqual(
+      expect.any(String),
+    );
 
     // An administrator as sign-in makes one: bootstrapped, then signed in with the admin role.
     const bootstrapped = await bootstrapAdmin(

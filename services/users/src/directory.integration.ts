@@ -196,6 +196,9 @@ describe('organisations and the user directory (real database and broker)', () =
       [{ externalId: 'X-1' }, 'CONFLICT', 'externalId'],
       [{ displayName: 'x'.repeat(10_000) }, 'BAD_USER_INPUT', 'displayName'],
       [{ endDate: '2027-01-01', startDate: '2027-02-01' }, 'BAD_USER_INPUT', 'endDate'],
+      // Impossible calendar dates are refused, not rolled over to another day.
+      [{ startDate: '2026-02-30' }, 'BAD_USER_INPUT', 'startDate'],
+      [{ endDate: '2027-04-31T00:00:00Z' }, 'BAD_USER_INPUT', 'endDate'],
     ];
     const before = await snapshot();
     for (const [change, code, field] of cases) {
@@ -231,7 +234,12 @@ describe('organisations and the user directory (real database and broker)', () =
       reason: 'USER.MANAGER_CYCLE',
     });
     const self = await graphql(service.url, UPDATE, { id: top, input: { managerId: top } }, ADMIN);
-    expect(self.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'managerId' });
+    expect(self.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'managerId',
+      reason: 'USER.OWN_MANAGER',
+    });
+    expect(self.errors?.[0]?.message).toBe('A user cannot be their own manager');
     expect(await snapshot()).toEqual(before);
   });
 

@@ -78,7 +78,7 @@ describe('import batches planned ahead (real database and broker)', () => {
   });
   const byLine = (outcomes: RowOutcome[]) => new Map(outcomes.map((o) => [o.line, o]));
 
-  it('when a manager planned in the batch before fails to land, then the next batch is planned again and its report is rejected, not left pointing at nobody', async () => {
+  it('when a manager planned in the batch before fails to land, then the next batch is planned again and its report waits for a manager instead of pointing at nobody', async () => {
     const d = deps();
     await new UserUpsert(d, await loadTree(d), { source: 'default' }).apply([
       row('P-TAKEN', { email: 'taken@pipeline.example.org' }),
@@ -111,16 +111,15 @@ describe('import batches planned ahead (real database and broker)', () => {
       expect(upsert.isStale(again!)).toBe(false);
       const written2 = byLine(await upsert.commit(again!));
       expect(written2.get(second[0]!.line)).toMatchObject({ outcome: 'created' });
-      expect(written2.get(second[1]!.line)).toMatchObject({
-        outcome: 'rejected',
-        field: 'managerExternalId',
-      });
+      expect(written2.get(second[1]!.line)).toMatchObject({ outcome: 'created' });
       await sender.flush();
 
       const stored = await d.users.findByExternalKeys(['default:P-M1', 'default:P-R1', 'default:P-R2']);
       const m1 = stored.find((u) => u.externalId === 'P-M1') as User;
-      expect(stored.map((u) => u.externalId).sort()).toEqual(['P-M1', 'P-R1']);
+      expect(stored.map((u) => u.externalId).sort()).toEqual(['P-M1', 'P-R1', 'P-R2']);
       expect(stored.find((u) => u.externalId === 'P-R1')).toMatchObject({ managerId: m1._id });
+      expect(stored.find((u) => u.externalId === 'P-R2')).toMatchObject({ managerId: null });
+      expect(await upsert.finish()).toEqual({ linked: 0, waiting: 1, refused: [] });
 
       // The discarded plan's events never go out: one user.created each for the two who landed.
       const ids = new Set(stored.map((u) => u._id));
@@ -134,7 +133,6 @@ describe('import batches planned ahead (real database and broker)', () => {
         .filter((e) => e.type === 'user.created')
         .map((e) => (e.data as { externalId?: string }).externalId);
       expect(names).not.toContain('P-M2');
-      expect(names).not.toContain('P-R2');
     } finally {
       await reader.stop();
     }
@@ -175,5 +173,62 @@ describe('import batches planned ahead (real database and broker)', () => {
     expect(retried).toMatchObject({ outcome: 'updated', userId: before!._id });
     const [after] = await d.users.findByExternalKeys(['default:P-RACE']);
     expect(after).toMatchObject({ _id: before!._id, title: 'Set by the import' });
+  });
+
+  it('when reports come a batch before their manager, then they are created at once and get their manager when the import finishes', async () => {
+    const d = deps();
+    const upsert = new UserUpsert(d, await loadTree(d), {
+      source: 'default',
+      known: await KnownUsers.load(d.users),
+    });
+    const reports = [
+      row('P-LR1', { managerExternalId: 'P-LM' }),
+      row('P-LR2', { managerExternalId: 'P-LM' }),
+    ];
+    // Within one batch the order does not matter: the manager is placed first.
+    const sameBatch = [row('P-LR3', { managerExternalId: 'P-LM2' }), row('P-LM2')];
+    const written = [...(await upsert.apply(reports)), ...(await upsert.apply([row('P-LM'), ...sameBatch]))];
+    expect(written.map((o) => o.outcome)).toEqual(['created', 'created', 'created', 'created', 'created']);
+    const byKey = async () =>
+      new Map(
+        (
+          await d.users.findByExternalKeys([
+            'default:P-LR1',
+            'default:P-LR2',
+            'default:P-LR3',
+            'default:P-LM',
+            'default:P-LM2',
+          ])
+        ).map((u) => [u.externalId, u]),
+      );
+    const before = await byKey();
+    expect(before.get('P-LR1')!.managerId).toBeNull();
+    expect(before.get('P-LR3')!.managerId).toBe(before.get('P-LM2')!._id);
+
+    // (Waits of other tests' rows that never get a manager stay; these two end.)
+    expect(await upsert.finish()).toMatchObject({ linked: 2, refused: [] });
+    const open = (await d.users.waitingForManagers()).map((w) => w._id);
+    expect(open).not.toContain('default:P-LR1');
+    expect(open).not.toContain('default:P-LR2');
+    const after = await byKey();
+    expect(after.get('P-LR1')!.managerId).toBe(after.get('P-LM')!._id);
+    expect(after.get('P-LR2')!.managerId).toBe(after.get('P-LM')!._id);
+    // Finishing again finds nothing left to do.
+    expect(await upsert.finish()).toMatchObject({ linked: 0, refused: [] });
+  });
+
+  it('when a row names the user as their own manager, or a day that does not exist, then it is rejected naming that field', async () => {
+    const d = deps();
+    const [self, impossible] = await new UserUpsert(d, await loadTree(d), { source: 'default' }).apply([
+      row('P-SELF', { managerExternalId: 'P-SELF' }),
+      row('P-FEB30', { startDate: '2026-02-30' }),
+    ]);
+    expect(self).toMatchObject({
+      outcome: 'rejected',
+      field: 'managerExternalId',
+      reason: 'a user cannot be their own manager',
+    });
+    expect(impossible).toMatchObject({ outcome: 'rejected', field: 'startDate' });
+    expect(await d.users.findByExternalKeys(['default:P-SELF', 'default:P-FEB30'])).toEqual([]);
   });
 });

@@ -94,7 +94,10 @@ describe('npm run import (real database and broker)', () => {
       ].join('\n') +
         '\n' +
         GOOD[3] +
-        '\n',
+        '\n' +
+        // A report listed before their manager, as HR exports often do.
+        'E9,early@example.org,Early,Report,,HQ,E10,2020-01-01\n' +
+        'E10,boss@example.org,Late,Boss,,HQ,,2020-01-01\n',
     );
     const reader = await readTopic('concierge.user.v1');
     const credentials = await readTopic('concierge.credential.v1');
@@ -102,18 +105,21 @@ describe('npm run import (real database and broker)', () => {
       const run = runImport('people.csv');
       expect(run.stderr).not.toContain('import failed');
       expect(run.status).toBe(2); // some rows were rejected
-      expect(run.stdout).toContain('created 4, updated 0, unchanged 0, rejected 4');
+      expect(run.stdout).toContain('created 7, updated 0, unchanged 0, rejected 3');
+      expect(run.stdout).toContain('1 user waits for a manager who is not in the directory yet');
 
       const report = readFileSync(join(dir, 'people.csv.rejected.csv'), 'utf8').trim().split('\n');
       expect(report[0]).toBe('line,field,reason');
       const lines = report.slice(1).map((l) => Number(l.split(',')[0]));
-      expect(lines).toEqual([3, 5, 7, 8]);
+      expect(lines).toEqual([3, 5, 8]);
       expect(report[1]).toMatch(/^3,email,/);
       expect(report[2]).toMatch(/^5,organization,.*NOWHERE/);
-      expect(report[3]).toMatch(/^7,managerExternalId,.*E99/);
 
       const byExternalId = await stored();
-      expect([...byExternalId.keys()].sort()).toEqual(['E1', 'E2', 'E3', 'E4']);
+      expect([...byExternalId.keys()].sort()).toEqual(['E1', 'E10', 'E2', 'E3', 'E4', 'E7', 'E9']);
+      // The report before their manager has them; the one whose manager is nowhere has none yet.
+      expect(byExternalId.get('E9')).toMatchObject({ managerId: byExternalId.get('E10')!._id });
+      expect(byExternalId.get('E7')).toMatchObject({ managerId: null, status: 'ACTIVE' });
       const [ceo, cfo, analyst, starter] = ['E1', 'E2', 'E3', 'E4'].map((k) => byExternalId.get(k)!);
       expect(cfo).toMatchObject({ managerId: ceo!._id, source: 'default', status: 'ACTIVE' });
       expect(analyst).toMatchObject({ managerId: cfo!._id, title: 'Analyst, payroll' });
@@ -148,7 +154,7 @@ describe('npm run import (real database and broker)', () => {
     try {
       const run = runImport('people.csv');
       expect(run.status).toBe(2);
-      expect(run.stdout).toContain('created 0, updated 0, unchanged 4, rejected 4');
+      expect(run.stdout).toContain('created 0, updated 0, unchanged 7, rejected 3');
       const after = await stored();
       expect(after).toEqual(before);
       expect([...after.values()].map((u) => u.outboxSeq)).toEqual(seqs);
@@ -189,12 +195,36 @@ describe('npm run import (real database and broker)', () => {
     }
   });
 
+  it('when the manager a user waited for is imported later, then that user gets them, with the change published', async () => {
+    const orphan = (await stored()).get('E7')!;
+    writeFileSync(
+      join(dir, 'late-manager.csv'),
+      [HEADER, 'E99,late@example.org,Late,Arrival,,HQ,,2020-01-01'].join('\n'),
+    );
+    const reader = await readTopic('concierge.user.v1');
+    try {
+      const run = runImport('late-manager.csv');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('created 1, updated 0, unchanged 0, rejected 0');
+      expect(run.stdout).toContain('1 user got the manager they waited for');
+      const after = await stored();
+      expect(after.get('E7')).toMatchObject({ managerId: after.get('E99')!._id });
+      const moved = await eventually(async () =>
+        reader.values().find((e) => e.subject === orphan._id && e.type === 'user.moved'),
+      );
+      expect(moved.data).toMatchObject({ after: { managerId: after.get('E99')!._id } });
+      expect(await mongo.db(dbName).collection('pending_managers').countDocuments()).toBe(0);
+    } finally {
+      await reader.stop();
+    }
+  });
+
   it('when run with --dry-run, then it reports what it would do and writes nothing', async () => {
     const before = await stored();
     const tokens = await mongo.db(dbName).collection('set_password_tokens').countDocuments();
     writeFileSync(
       join(dir, 'dry.csv'),
-      [HEADER, 'E9,new@example.org,New,Person,,HQ,E1,2020-01-01', 'E3,analyst@example.org,,,Lead,HQ,,'].join(
+      [HEADER, 'E11,new@example.org,New,Person,,HQ,E1,2020-01-01', 'E3,analyst@example.org,,,Lead,HQ,,'].join(
         '\n',
       ),
     );

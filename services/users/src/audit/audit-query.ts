@@ -1,4 +1,4 @@
-import { BadInputError } from '@concierge/kit';
+import { BadInputError, parseIsoDateTime } from '@concierge/kit';
 import type { AuditQuery, AuditRecord, AuditRepository } from '../data/audit.repository';
 
 export interface AuditFilterInput {
@@ -15,9 +15,6 @@ const MAX_ID = 200;
 const ACTION = /^[a-z][a-z-]*(\.[a-z][a-z-]*)+$/;
 const ACTION_PREFIX = /^[a-z][a-z-]*(\.[a-z][a-z-]*)*\.$/;
 const TARGET_TYPE = /^[a-z][a-z-]*$/;
-/** A calendar day (midnight UTC), or a date-time with its offset: an audit query must not depend on the server's zone. */
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
 /** An opaque cursor: the time and id of a record. */
 export function encodeAuditCursor(record: Pick<AuditRecord, 'time' | '_id'>): string {
   return Buffer.from(JSON.stringify([record.time.toISOString(), record._id])).toString('base64url');
@@ -34,9 +31,10 @@ function decodeAuditCursor(cursor: string): NonNullable<AuditQuery['after']> {
   throw new BadInputError('after', 'after must be an endCursor returned by auditTrail', 'PAGE.BAD_CURSOR');
 }
 
+/** A calendar day (midnight UTC), or a date-time with its offset: an audit query must not depend on the server's zone. */
 function instant(field: string, value: string): Date {
-  const date = new Date(value);
-  if (!INSTANT.test(value) || Number.isNaN(date.getTime())) {
+  const date = parseIsoDateTime(value, { requireOffset: true });
+  if (!date) {
     throw new BadInputError(
       field,
       `${field} must be an ISO 8601 date or a date-time with an offset, e.g. 2027-01-04T08:00:00Z`,

@@ -125,6 +125,8 @@ async function main(): Promise<number> {
       known,
       ...(dryRun ? {} : { sender }),
     });
+    // Users linked to a manager listed after them were changed: their events go out with the rest.
+    if (result.managers.linked > 0) changed = true;
     let unpublished = 0;
     if (!dryRun) {
       await changeRelay.stop();
@@ -148,6 +150,17 @@ async function main(): Promise<number> {
       `${dryRun ? 'Dry run, nothing written: would have ' : ''}created ${created}, updated ${updated}, unchanged ${unchanged}, rejected ${rejected} ` +
         `in ${(result.elapsedMs / 1000).toFixed(1)} s (${Math.round(result.rowsPerSecond)} rows/s)\n`,
     );
+    const { linked, waiting, refused } = result.managers;
+    const users = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    if (linked > 0)
+      process.stdout.write(`${users(linked, 'user', 'users')} got the manager they waited for\n`);
+    if (waiting > 0) {
+      process.stdout.write(
+        `${users(waiting, 'user waits', 'users wait')} for a manager who is not in the directory yet, and gets them when that manager is imported\n`,
+      );
+    }
+    for (const r of refused)
+      process.stdout.write(`  user ${r.userId}: manager ${r.managerKey} refused: ${r.reason}\n`);
     for (const r of result.firstRejected) process.stdout.write(`  line ${r.line}: ${r.reason}\n`);
     if (rejected > result.firstRejected.length)
       process.stdout.write(`  ... all ${rejected} in ${reportPath}\n`);

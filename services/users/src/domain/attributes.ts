@@ -1,4 +1,4 @@
-import { BadInputError } from '@concierge/kit';
+import { BadInputError, isCalendarDate } from '@concierge/kit';
 import type { AttributeDefinition, AttributeType } from '../data/organization.model';
 
 export type AttributeValue = string | number | boolean;
@@ -6,7 +6,6 @@ export type AttributeValue = string | number | boolean;
 export type AttributeInput = Record<string, unknown>;
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_ATTRIBUTES = 50;
 const MAX_TEXT = 1_000;
 
@@ -39,9 +38,7 @@ function coerce(type: AttributeType, value: unknown): AttributeValue | undefined
       if (value === 'true' || value === 'false') return value === 'true';
       return undefined;
     case 'DATE':
-      return typeof value === 'string' && DATE.test(value) && !Number.isNaN(Date.parse(value))
-        ? value
-        : undefined;
+      return typeof value === 'string' && isCalendarDate(value) ? value : undefined;
   }
 }
 

@@ -52,6 +52,9 @@ async function checkManager(
   deps: Pick<UsersDeps, 'users'>,
   known?: ReadonlyMap<string, ManagerRef>,
 ): Promise<void> {
+  if (userId !== null && managerId === userId) {
+    throw new BadInputError('managerId', 'A user cannot be their own manager', 'USER.OWN_MANAGER');
+  }
   const load = async (id: string) => known?.get(id) ?? (await deps.users.findById(id));
   const manager = await load(managerId);
   if (!manager) {

@@ -1,4 +1,4 @@
-import { BadInputError } from '@concierge/kit';
+import { BadInputError, parseIsoDateTime } from '@concierge/kit';
 import { EMPLOYEE_TYPES, type EmployeeType } from '../data/user.model';
 
 /** The descriptive fields of a user, normalised. */
@@ -155,11 +155,11 @@ export function externalKeyOf(profile: Pick<Profile, 'externalId' | 'source'>): 
 /** Parses an ISO 8601 date or date-time, or BAD_USER_INPUT on `field`. */
 export function parseDate(field: string, value: string | null | undefined): Date | null {
   if (value === null || value === undefined || value === '') return null;
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) || Number.isNaN(date.getTime())) {
+  const date = parseIsoDateTime(value);
+  if (!date) {
     throw new BadInputError(
       field,
-      `${field} must be an ISO 8601 date or date-time, e.g. 2027-01-04T08:00:00Z`,
+      `${field} must be an ISO 8601 date or date-time that exists, e.g. 2027-01-04T08:00:00Z`,
     );
   }
   return date;

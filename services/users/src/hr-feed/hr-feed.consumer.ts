@@ -81,7 +81,10 @@ function onPerson(deps: HrFeedDeps, { mustExist }: { mustExist: boolean }): Even
     const upsert = new UserUpsert(useCase, await loadTree(useCase), { source: DEFAULT_SOURCE });
     const [outcome] = await upsert.apply([{ line: 1, record: toImportRecord(record) }]);
     const applied = settle(outcome);
-    if (applied.outcome !== 'unchanged') deps.afterWrite?.();
+    // A joiner whose reports arrived first becomes their manager now (and one who arrived before
+    // their own manager waits for them).
+    const links = await upsert.finish();
+    if (applied.outcome !== 'unchanged' || links.linked > 0) deps.afterWrite?.();
     logger.info({ userId: applied.userId, outcome: applied.outcome }, `${event.type} applied`);
   };
 }

@@ -8,7 +8,7 @@ import type { Progress, Summary } from './progress';
 import { detectFormat, readRecords } from './read-records';
 import type { CreationSender } from '@concierge/kit';
 import type { KnownUsers } from './known-users';
-import { UserUpsert, type RowOutcome } from './user-upsert';
+import { UserUpsert, type ManagerLinks, type RowOutcome } from './user-upsert';
 
 export interface ImportFileOptions {
   source: string;
@@ -29,6 +29,8 @@ export interface ImportFileOptions {
 export interface ImportResult extends Summary {
   /** The first rejected rows, for the summary on screen. */
   firstRejected: Extract<RowOutcome, { outcome: 'rejected' }>[];
+  /** Users imported before their manager: linked at the end, or still waiting for them. */
+  managers: ManagerLinks;
 }
 
 const SHOWN_REJECTIONS = 20;
@@ -109,5 +111,7 @@ export async function importFile(
   }
   await flush();
   await writing;
-  return { ...options.progress.done(), firstRejected };
+  // Rows that named a manager listed after them (any batch) get that manager now.
+  const managers = await upsert.finish();
+  return { ...options.progress.done(), firstRejected, managers };
 }

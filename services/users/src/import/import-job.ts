@@ -284,6 +284,8 @@ async function applyBatch(
     outcomes = await upsert.apply(
       records.map((record, index) => ({ line: index, record: toImportRecord(record) })),
     );
+    // Reports sent in an earlier batch than their manager get them now; the rest keep waiting.
+    await upsert.finish();
   } catch (err) {
     // Rows written before the failure come out unchanged when the batch is sent again.
     await deps.jobs.releaseBatch(claim).catch(() => undefined);

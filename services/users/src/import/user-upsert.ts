@@ -3,7 +3,6 @@ import {
   CreationOutbox,
   type CreationSender,
   isDuplicateKey,
-  outboxInsert,
   yieldToEventLoop,
   type DomainError,
   type EventEnvelope,
@@ -48,6 +47,8 @@ export interface UpsertOptions {
 }
 
 type Row = { line: number; record: Record<string, unknown> };
+/** A row whose manager is not in the directory yet: written without them, it waits for them. */
+type Wait = { userKey: string; userId: string; managerKey: string };
 /** A user to create, with its events (user.created, and its set-password link once minted). */
 type Insert = { line: number; doc: User; events: EventEnvelope[] };
 type Update = { line: number; current: User; plan: UpdatePlan };
@@ -69,6 +70,20 @@ export interface BatchPlan {
   staging: Promise<StagedBatch> | null;
   /** Managers created by an earlier batch still being written: their ids, by external key. */
   borrowed: Map<string, string>;
+  /** Rows written without their manager, by line: they wait for that manager once they land. */
+  waits: Map<number, Wait>;
+  /** Rows that name a manager who exists, or none: an earlier wait of theirs ends when they land. */
+  settled: Map<number, string>;
+}
+
+/** What `finish` did with the users that waited for their manager. */
+export interface ManagerLinks {
+  /** Users whose manager now exists and was set. */
+  linked: number;
+  /** Users still waiting for a manager who is not in the directory. */
+  waiting: number;
+  /** Waits that ended without a manager: the manager cannot take them (left, or a cycle). */
+  refused: { userId: string; managerKey: string; reason: string }[];
 }
 
 /** Rows planned between two turns of the event loop. */
@@ -110,6 +125,9 @@ export class UserUpsert {
   /** Users the last commit failed to create: plans that borrowed them as managers are stale. */
   private notLanded = new Set<string>();
   private committing: Promise<unknown> = Promise.resolve();
+  /** Waits of this upsert's rows (user key to manager key), for a dry run's count. */
+  private readonly waitedFor = new Map<string, string>();
+  private stored: Promise<Map<string, string>> | null = null;
   private readonly discarded = new WeakSet<BatchPlan>();
 
   private organizationIdOf(code: string | null): string | null {
@@ -182,8 +200,8 @@ export class UserUpsert {
     }
     const managerKeys = new Set<string>();
     for (const m of mapped) {
-      if (m.user.managerExternalId)
-        managerKeys.add(`${m.key.slice(0, m.key.indexOf(':'))}:${m.user.managerExternalId}`);
+      const managerKey = managerKeyOf(m.user, m.key);
+      if (managerKey) managerKeys.add(managerKey);
     }
     const borrowed = new Map<string, string>();
     for (const key of [...keys, ...managerKeys]) {
@@ -214,13 +232,20 @@ export class UserUpsert {
 
     const inserts: Insert[] = [];
     const updates: Update[] = [];
-    for (const [i, { row, user, key }] of mapped.entries()) {
+    const waits = new Map<number, Wait>();
+    const settled = new Map<number, string>();
+    for (const [i, { row, user, key }] of managersFirst(mapped).entries()) {
       // Planning is computation; letting the event loop in now and then keeps the commit in flight
       // moving (its next write waits for the loop), so the database is not left idle meanwhile.
       if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
       try {
-        const managerId = this.managerIdOf(user, key, byKey, refs);
         const current = byKey.get(key);
+        const manager = this.managerIdOf(user, key, byKey, refs);
+        // A manager not in the directory yet: the row is written without them and waits for them.
+        const managerId = manager.waitsFor ? (current ? undefined : null) : manager.id;
+        if (manager.waitsFor) {
+          waits.set(row.line, { userKey: key, userId: current?._id ?? '', managerKey: manager.waitsFor });
+        } else if (manager.id !== undefined) settled.set(row.line, key);
         if (!current) {
           const organizationId = this.organizationIdOf(user.organizationCode);
           if (!organizationId) throw new RowError('organization is required for a new user', 'organization');
@@ -233,6 +258,8 @@ export class UserUpsert {
           const created = { ...doc, createdAt: new Date(), updatedAt: new Date(), outboxSeq: 1 } as User;
           byKey.set(key, created);
           byId.set(created._id, created);
+          const wait = waits.get(row.line);
+          if (wait) wait.userId = created._id;
           inserts.push({ line: row.line, doc: created, events: [event] });
           continue;
         }
@@ -266,7 +293,7 @@ export class UserUpsert {
       for (const { doc } of inserts) this.planned.set(doc.externalKey as string, doc);
       for (const { current, plan } of updates)
         this.planned.set(current.externalKey as string, { ...current, ...plan.set });
-      return { outcomes, inserts, updates, links: null, staging: null, borrowed };
+      return { outcomes, inserts, updates, links: null, staging: null, borrowed, waits, settled };
     }
     const active = inserts.filter((r) => r.doc.status === 'ACTIVE').map((r) => r.doc);
     const links =
@@ -286,7 +313,7 @@ export class UserUpsert {
     const staging = events ? this.stage(events, links) : null;
     for (const { doc } of inserts) this.unwritten.set(doc.externalKey as string, doc);
     if (updates.length > 0) this.unwrittenUpdates++;
-    return { outcomes, inserts, updates, links, staging, borrowed };
+    return { outcomes, inserts, updates, links, staging, borrowed, waits, settled };
   }
 
   /**
@@ -335,7 +362,90 @@ export class UserUpsert {
     this.notLanded = new Set(
       inserts.filter((_, i) => written[i]?.outcome !== 'created').map((r) => r.doc._id),
     );
-    return [...plan.outcomes, ...written].sort((a, b) => a.line - b.line);
+    const outcomes = [...plan.outcomes, ...written].sort((a, b) => a.line - b.line);
+    await this.recordWaits(plan, outcomes);
+    return outcomes;
+  }
+
+  /** Keeps the waits of the rows that landed, and ends the earlier waits of rows that settled them. */
+  private async recordWaits(plan: BatchPlan, outcomes: RowOutcome[]): Promise<void> {
+    const landed = outcomes.filter((o) => o.outcome !== 'rejected').map((o) => o.line);
+    const waits = landed.flatMap((line) => plan.waits.get(line) ?? []);
+    for (const w of waits) this.waitedFor.set(w.userKey, w.managerKey);
+    if (this.options.dryRun) return;
+    if (waits.length > 0) {
+      await this.deps.users.waitForManagers(
+        waits.map((w) => ({ _id: w.userKey, userId: w.userId, managerKey: w.managerKey })),
+      );
+    }
+    if (plan.settled.size === 0) return;
+    const waiting = await this.waiting();
+    const ended = landed.flatMap((line) => {
+      const key = plan.settled.get(line);
+      return key && waiting.has(key) ? [key] : [];
+    });
+    for (const key of ended) waiting.delete(key);
+    if (ended.length > 0) await this.deps.users.stopWaiting(ended);
+  }
+
+  /** The waits stored before this upsert started, read once (the collection holds only open waits). */
+  private async waiting(): Promise<Map<string, string>> {
+    this.stored ??= this.deps.users
+      .waitingForManagers()
+      .then((rows) => new Map(rows.map((r) => [r._id, r.managerKey])));
+    return this.stored;
+  }
+
+  /**
+   * Sets the manager of every user that waits for one who is in the directory now, and ends the
+   * waits the manager cannot take. Called after the last batch of an import or a feed record, so
+   * that rows and batches may come in any order. A dry run only counts the rows that would wait.
+   */
+  async finish(): Promise<ManagerLinks> {
+    if (this.options.dryRun) {
+      const waiting = [...this.waitedFor.entries()].filter(([, m]) => !this.planned.has(m)).length;
+      return { linked: 0, waiting, refused: [] };
+    }
+    await this.committing.catch(() => undefined);
+    const waits = await this.deps.users.waitingForManagers();
+    if (waits.length === 0) return { linked: 0, waiting: 0, refused: [] };
+    const managers = new Map<string, User>();
+    for (const m of await this.deps.users.findByExternalKeys([...new Set(waits.map((w) => w.managerKey))])) {
+      managers.set(m.externalKey as string, m);
+    }
+    const due = waits.filter((w) => managers.has(w.managerKey));
+    const reports = new Map<string, User>();
+    for (const u of due.length > 0 ? await this.deps.users.findByExternalKeys(due.map((w) => w._id)) : []) {
+      reports.set(u.externalKey as string, u);
+    }
+    const byId = new Map<string, ManagerRef>([...managers.values()].map((m) => [m._id, m]));
+    let linked = 0;
+    const ended: string[] = [];
+    const refused: ManagerLinks['refused'] = [];
+    for (const wait of due) {
+      const report = reports.get(wait._id);
+      const manager = managers.get(wait.managerKey) as User;
+      if (!report) {
+        ended.push(wait._id);
+        continue;
+      }
+      try {
+        const plan = await planUpdate(report, { managerId: manager._id }, this.deps, this.tree, byId);
+        // Still waiting if the user changed meanwhile: the next finish tries again.
+        if (plan && !(await this.deps.users.update(report._id, report.outboxSeq, plan, plan.events)))
+          continue;
+        if (plan) linked++;
+        ended.push(wait._id);
+      } catch (err) {
+        const ext = (err as DomainError).extensions as { code?: string } | undefined;
+        if (ext?.code !== 'BAD_USER_INPUT' && ext?.code !== 'CONFLICT') throw err;
+        refused.push({ userId: report._id, managerKey: wait.managerKey, reason: (err as Error).message });
+        ended.push(wait._id);
+      }
+    }
+    if (ended.length > 0) await this.deps.users.stopWaiting(ended);
+    this.stored = null;
+    return { linked, waiting: waits.length - ended.length, refused };
   }
 
   private creations(): CreationOutbox {
@@ -369,24 +479,22 @@ export class UserUpsert {
     }
   }
 
-  /** The manager's id: from the batch or the store; undefined when the record leaves it unchanged. */
+  /**
+   * The manager's id, from the batch or the store: undefined when the record leaves it unchanged,
+   * null when it names none. A manager the directory does not have yet comes back as `waitsFor`.
+   */
   private managerIdOf(
     user: ImportedUser,
     key: string,
     byKey: Known,
     refs: ReadonlyMap<string, ManagerRef>,
-  ): string | null | undefined {
-    if (user.managerExternalId === undefined) return undefined;
-    if (user.managerExternalId === null) return null;
-    const managerKey = `${key.slice(0, key.indexOf(':'))}:${user.managerExternalId}`;
+  ): { id: string | null | undefined; waitsFor?: string } {
+    if (user.managerExternalId === undefined) return { id: undefined };
+    if (user.managerExternalId === null) return { id: null };
+    const managerKey = managerKeyOf(user, key) as string;
+    if (managerKey === key) throw new RowError('a user cannot be their own manager', 'managerExternalId');
     const manager = byKey.get(managerKey) ?? refs.get(managerKey);
-    if (!manager) {
-      throw new RowError(
-        `manager ${user.managerExternalId.slice(0, 64)} is not a known external id`,
-        'managerExternalId',
-      );
-    }
-    return manager._id;
+    return manager ? { id: manager._id } : { id: undefined, waitsFor: managerKey };
   }
 
   /** Creates the plan's new users; outcomes in the order of `plan.inserts`. */
@@ -400,10 +508,9 @@ export class UserUpsert {
     });
     if (this.options.dryRun) return this.dryRunInserts(rows);
     const batch = await (plan.staging ?? this.stage(await this.creations().prepare([]), null));
-    const docs = rows.map((r) => ({ ...r.doc, ...outboxInsert([]) }));
     let failed = new Set<number>();
     try {
-      await this.deps.users.model.collection.insertMany(docs as never[], { ordered: false });
+      await this.deps.users.insertMany(rows.map((r) => r.doc));
     } catch (err) {
       failed = new Set<number>(
         ((err as { writeErrors?: { index: number }[] }).writeErrors ?? []).map((w) => w.index),
@@ -480,4 +587,31 @@ function rejected(line: number, err: unknown): RowOutcome {
     return { line, outcome: 'rejected', reason: (err as Error).message, field: ext.field };
   }
   throw err;
+}
+
+/** The `source:externalId` of the manager a record names (in the record's own source), if any. */
+function managerKeyOf(user: ImportedUser, key: string): string | null {
+  return user.managerExternalId ? `${key.slice(0, key.indexOf(':'))}:${user.managerExternalId}` : null;
+}
+
+/**
+ * The rows of a batch with every manager before the reports that name them (HR exports often list
+ * reports first); otherwise in their order. A cycle keeps its order, and placement refuses it.
+ */
+export function managersFirst<M extends { user: ImportedUser; key: string }>(rows: readonly M[]): M[] {
+  const byKey = new Map<string, M>();
+  for (const row of rows) if (!byKey.has(row.key)) byKey.set(row.key, row);
+  const out: M[] = [];
+  const state = new Map<M, 'visiting' | 'done'>();
+  const visit = (row: M) => {
+    if (state.has(row)) return;
+    state.set(row, 'visiting');
+    const managerKey = managerKeyOf(row.user, row.key);
+    const manager = managerKey ? byKey.get(managerKey) : undefined;
+    if (manager && manager !== row) visit(manager);
+    state.set(row, 'done');
+    out.push(row);
+  };
+  for (const row of rows) visit(row);
+  return out;
 }
