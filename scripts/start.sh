@@ -6,13 +6,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 ensure_dependencies
 ensure_signing_secret
 infra_was_up=false
-if [[ -f .data/run/kafka.pid ]] && kill -0 "$(cat .data/run/kafka.pid)" 2>/dev/null; then infra_was_up=true; fi
-step "starting Kafka and FerretDB"
+if [[ -f "$DATA_DIR/run/kafka.pid" ]] && kill -0 "$(cat "$DATA_DIR/run/kafka.pid")" 2>/dev/null; then infra_was_up=true; fi
+step "starting Kafka, PostgreSQL and FerretDB"
 bash infra/start.sh
 step "building"
 npm run --silent build
 
-mkdir -p .data/logs
+LOG_DIR="$DATA_DIR/logs"
+mkdir -p "$LOG_DIR"
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -23,8 +24,8 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-run() { # run NAME ENTRY: a process whose JSON log goes to the terminal and to .data/logs/NAME.log
-  node "$2" > >(tee -a ".data/logs/$1.log") 2>&1 &
+run() { # run NAME ENTRY: a process whose JSON log goes to .data/dev/logs/NAME.log, a short line per problem to the terminal
+  node "$2" > >(tee -a "$LOG_DIR/$1.log" | node scripts/console-lines.js "$1") 2>&1 &
   pids+=($!)
 }
 
@@ -33,7 +34,7 @@ wait_ready() { # wait_ready NAME URL
     if curl -fs "$2" >/dev/null 2>&1; then return 0; fi
     sleep 0.5
   done
-  echo "$1 did not become ready; see .data/logs/$1.log" >&2
+  echo "$1 did not become ready; see $LOG_DIR/$1.log" >&2
   exit 1
 }
 
@@ -59,12 +60,9 @@ An administrator's access token (valid 15 minutes; make another with
 'npm run --silent token -w @concierge/users -- --user bootstrap-admin --role admin'):
   export TOKEN=$token
 
-Create a user, then read it with its notifications across two subgraphs:
-  curl -s $url -H "authorization: Bearer \$TOKEN" -H 'content-type: application/json' \\
-    -d '{"query":"mutation { createUser(input: {email: \"ada@example.org\", displayName: \"Ada Lovelace\"}) { id } }"}'
-  curl -s $url -H "authorization: Bearer \$TOKEN" -H 'content-type: application/json' \\
-    -d '{"query":"{ user(id: \"<id from above>\") { id email notifications { kind title } } }"}'
+$(node scripts/print-samples.js "$url")
 
+Warnings and errors appear here in one line each; the full JSON logs are in $LOG_DIR.
 Press Ctrl-C to stop.
 MSG
 wait
