@@ -38,7 +38,7 @@ install_kafka() {
   log "resolving the Kafka broker from Maven Central (first start only)"
   rm -rf "$KAFKA_LIBS"
   mkdir -p "$KAFKA_LIBS"
-  mvn -q -B -f "$INFRA_DIR/kafka/pom.xml" dependency:copy-dependencies \
+  mvn -q -B -Dstyle.color=never -f "$INFRA_DIR/kafka/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS"
   echo "$want" >"$stamp"
 }

@@ -71,11 +71,11 @@ function percentiles(ms: number[]) {
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-async function sample(count: number, work: (i: number) => Promise<unknown>) {
+async function sample(count: number, work: (i: number) => Promise<unknown>, samples = SAMPLES) {
   const ms: number[] = [];
-  for (let s = 0; s < SAMPLES; s++) {
+  for (let s = 0; s < samples; s++) {
     // Keys spread over the whole collection: findOne stops at the first match.
-    const i = Math.floor(((s * 7919) % SAMPLES) * (count / SAMPLES));
+    const i = Math.floor(((s * 7919) % samples) * (count / samples));
     const started = performance.now();
     await work(i);
     ms.push(performance.now() - started);
@@ -92,9 +92,8 @@ async function measure(db: Connection, count: number) {
     byEmail: await sample(count, (i) => raw.findOne({ email: `user${i}@bench.example.org` })),
     directReports: await sample(count, (i) => users.findByManagerIds([`u-${i - (i % 50)}`])),
     batchOf100ById: await sample(count, (i) => users.findByIds(ids(i))),
-    inOf100Ids: await sample(Math.min(count, 20), (i) =>
-      raw.find({ _id: { $in: ids(i) } } as never).toArray(),
-    ),
+    // The shape the helpers avoid on FerretDB, for comparison: it reads the whole collection there.
+    inOf100Ids: await sample(count, (i) => raw.find({ _id: { $in: ids(i) } } as never).toArray(), 5),
   };
 }
 
@@ -125,6 +124,8 @@ describe('storage benchmark', () => {
   });
 
   it(`prints lookup latencies at ${LARGE} users against ${SMALL}, and a sweep with ${DUE} due`, async () => {
+    // PostgreSQL's caches and statistics are cold right after the seed: one unmeasured lookup pass.
+    await sample(LARGE, (i) => new UserRepository(userModel(large)).findById(`u-${i}`));
     const big = await measure(large, LARGE);
     const little = await measure(small, SMALL);
     const ratios = Object.fromEntries(
