@@ -24,3 +24,4 @@ export * from './storage/batch';
 export * from './storage/due-work';
 export * from './storage/server';
 export * from './time';
+export * from './storage/outbox-schema';

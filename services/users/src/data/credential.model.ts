@@ -1,8 +1,8 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { OUTBOX_INDEX, type EventEnvelope } from '@concierge/kit';
+import { addOutbox, type OutboxFields } from '@concierge/kit';
 
 /** A user's sign-in secrets and counters, kept apart from the profile (_id = user id). */
-export interface CredentialRecord {
+export interface CredentialRecord extends OutboxFields {
   _id: string;
   /** argon2id PHC string; null until the user sets a password, and again after an admin reset. */
   passwordHash: string | null;
@@ -16,9 +16,6 @@ export interface CredentialRecord {
   sessionsRevokedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
-  outbox?: EventEnvelope[];
-  outboxPending?: boolean;
-  outboxSeq?: number;
 }
 
 const credentialSchema = new Schema<CredentialRecord>(
@@ -30,14 +27,11 @@ const credentialSchema = new Schema<CredentialRecord>(
     lockedUntil: { type: Date, default: null },
     globalRoles: { type: [String], default: [] },
     sessionsRevokedAt: { type: Date, default: null },
-    outbox: { type: [Schema.Types.Mixed], default: undefined },
-    outboxPending: { type: Boolean },
-    outboxSeq: { type: Number },
   },
   { collection: 'credentials', timestamps: true, versionKey: false, minimize: false },
 );
-// The outbox relay's scan for unpublished events.
-credentialSchema.index(OUTBOX_INDEX);
+// The events of each change wait in the changed document until the relay publishes them.
+addOutbox(credentialSchema);
 
 export type CredentialModel = Model<CredentialRecord>;
 

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { OUTBOX_INDEX, type EventEnvelope } from '@concierge/kit';
+import { addOutbox, type OutboxFields } from '@concierge/kit';
 
 export type ImportJobStatus = 'RUNNING' | 'COMPLETED' | 'CANCELLED';
 
@@ -13,7 +13,7 @@ export interface ImportCounts {
 }
 
 /** An import job as stored: who started it, its state, and counters every applied batch adds to. */
-export interface ImportJobRecord extends ImportCounts {
+export interface ImportJobRecord extends ImportCounts, OutboxFields {
   _id: string;
   status: ImportJobStatus;
   /** Source system recorded with external ids when a record names none (lower case). */
@@ -30,9 +30,6 @@ export interface ImportJobRecord extends ImportCounts {
   batchesReceived: number;
   /** Sequences already counted: the guard that keeps a recovered batch from being counted twice. */
   countedBatches: number[];
-  outbox?: EventEnvelope[];
-  outboxPending?: boolean;
-  outboxSeq?: number;
 }
 
 export type ImportBatchState = 'APPLYING' | 'APPLIED';
@@ -91,16 +88,13 @@ const jobSchema = new Schema<ImportJobRecord>(
     ...COUNTS,
     batchesReceived: { type: Number, required: true },
     countedBatches: { type: [Number], default: [] },
-    outbox: { type: [Schema.Types.Mixed], default: undefined },
-    outboxPending: { type: Boolean },
-    outboxSeq: { type: Number },
   },
   { collection: 'import_jobs', versionKey: false },
 );
 // importJobs(first, after): newest first, and its keyset (startedAt, _id).
 jobSchema.index({ startedAt: -1, _id: -1 });
-// The outbox relay's scan for unpublished events (audit.recorded of start, completion, cancellation).
-jobSchema.index(OUTBOX_INDEX);
+// The events of each change wait in the changed document until the relay publishes them.
+addOutbox(jobSchema);
 
 const batchSchema = new Schema<ImportBatchRecord>(
   {

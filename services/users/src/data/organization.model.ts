@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { OUTBOX_INDEX, type EventEnvelope } from '@concierge/kit';
+import { addOutbox, type OutboxFields } from '@concierge/kit';
 
 export type OrganizationKind = 'BUSINESS_UNIT' | 'PARTNER';
 export type AttributeType = 'STRING' | 'NUMBER' | 'BOOLEAN' | 'DATE';
@@ -12,7 +12,7 @@ export interface AttributeDefinition {
 }
 
 /** An organisation as stored: a node of one tree of business units and partner organisations. */
-export interface OrganizationRecord {
+export interface OrganizationRecord extends OutboxFields {
   _id: string;
   /** Short unique key (upper case) that imports and HR feeds use, e.g. FIN or ACME. */
   code: string;
@@ -22,9 +22,6 @@ export interface OrganizationRecord {
   attributeDefinitions: AttributeDefinition[];
   createdAt: Date;
   updatedAt: Date;
-  outbox?: EventEnvelope[];
-  outboxPending?: boolean;
-  outboxSeq?: number;
 }
 
 const definitionSchema = new Schema<AttributeDefinition>(
@@ -44,16 +41,13 @@ const organizationSchema = new Schema<OrganizationRecord>(
     kind: { type: String, required: true, enum: ['BUSINESS_UNIT', 'PARTNER'] },
     parentId: { type: String, default: null },
     attributeDefinitions: { type: [definitionSchema], default: [] },
-    outbox: { type: [Schema.Types.Mixed], default: undefined },
-    outboxPending: { type: Boolean },
-    outboxSeq: { type: Number },
   },
   { collection: 'organizations', timestamps: true, versionKey: false },
 );
 // createOrganization's duplicate check and imports resolving an organisation by code.
 organizationSchema.index({ code: 1 }, { unique: true });
-// The outbox relay's scan for unpublished events.
-organizationSchema.index(OUTBOX_INDEX);
+// The events of each change wait in the changed document until the relay publishes them.
+addOutbox(organizationSchema);
 
 export type OrganizationModel = Model<OrganizationRecord>;
 

@@ -1,12 +1,12 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { OUTBOX_INDEX, type EventEnvelope } from '@concierge/kit';
+import { addOutbox, type OutboxFields } from '@concierge/kit';
 
 export type UserStatus = 'PENDING' | 'ACTIVE' | 'SUSPENDED' | 'TERMINATED';
 export type EmployeeType = 'EMPLOYEE' | 'CONTRACTOR' | 'PARTNER' | 'SERVICE';
 export const EMPLOYEE_TYPES: readonly EmployeeType[] = ['EMPLOYEE', 'CONTRACTOR', 'PARTNER', 'SERVICE'];
 
 /** A user as stored. */
-export interface UserRecord {
+export interface UserRecord extends OutboxFields {
   _id: string;
   /** The user's id in the source system it came from (HR, a directory), with that system's name. */
   externalId: string | null;
@@ -37,9 +37,6 @@ export interface UserRecord {
   dueBucket?: string | null;
   createdAt: Date;
   updatedAt: Date;
-  outbox?: EventEnvelope[];
-  outboxPending?: boolean;
-  outboxSeq?: number;
 }
 
 const userSchema = new Schema<UserRecord>(
@@ -65,9 +62,6 @@ const userSchema = new Schema<UserRecord>(
     dueAt: { type: Date, default: null },
     dueAction: { type: String, enum: ['ACTIVATE', 'TERMINATE', null], default: null },
     dueBucket: { type: String, default: null },
-    outbox: { type: [Schema.Types.Mixed], default: undefined },
-    outboxPending: { type: Boolean },
-    outboxSeq: { type: Number },
   },
   { collection: 'users', timestamps: true, versionKey: false, minimize: false },
 );
@@ -82,8 +76,8 @@ userSchema.index({ organizationId: 1 });
 userSchema.index({ managerId: 1 });
 // The lifecycle scheduler's lookup of the users due in one minute (an equality, see the kit's DueSweeper).
 userSchema.index({ dueBucket: 1 });
-// The outbox relay's scan for unpublished events.
-userSchema.index(OUTBOX_INDEX);
+// The events of each change wait in the changed document until the relay publishes them.
+addOutbox(userSchema);
 
 export type UserModel = Model<UserRecord>;
 
