@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DueSweeper, EventContracts, Logger } from '@concierge/kit';
+import { mapBounded, type DueSweeper, type EventContracts, type Logger } from '@concierge/kit';
 import type { UserRepository } from '../data/user.repository';
 import { applyTransition, type ChangeStatusDeps } from './change-status';
 
@@ -12,6 +12,9 @@ export interface DueDeps {
   credentialEffects?: ChangeStatusDeps['credentialEffects'];
 }
 
+/** Transitions in flight at once during a sweep. */
+const FIRE_CONCURRENCY = 8;
+
 /**
  * Fires every start-date activation and end-date termination that fell due by `now` (first-day
  * account creation, last-day termination), including those that fell due while the service was
@@ -23,9 +26,11 @@ export interface DueDeps {
 export async function runDueTransitions(now: Date, deps: DueDeps): Promise<number> {
   let fired = 0;
   await deps.sweeper.sweep(now, async (bucket) => {
-    for (const user of await deps.users.findDueIn(bucket, now)) {
-      if (await fire(user, deps)) fired++;
-    }
+    // Users are independent: their claims and transitions go to the database several at a time.
+    const results = await mapBounded(await deps.users.findDueIn(bucket, now), FIRE_CONCURRENCY, (user) =>
+      fire(user, deps),
+    );
+    fired += results.filter(Boolean).length;
   });
   return fired;
 }
