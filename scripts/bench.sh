@@ -2,7 +2,6 @@
 # npm run bench [-- PATTERN]: the benchmarks under test/bench on the test stack, figures printed.
 export CONCIERGE_PROFILE=test
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-export TEST_MONGO_URL="${TEST_MONGO_URL:-mongodb://127.0.0.1:27027}" KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9192}"
 ensure_dependencies
 ensure_signing_secret
 bash infra/start.sh

@@ -11,6 +11,10 @@ export NODE_ENV="${NODE_ENV:-development}"
 # folder (infra/lib.sh), so a test run leaves nothing behind for the development stack to read.
 export CONCIERGE_PROFILE="${CONCIERGE_PROFILE:-dev}"
 DATA_DIR="${CONCIERGE_DATA_DIR:-$ROOT_DIR/.data/$CONCIERGE_PROFILE}"
+if [[ "$CONCIERGE_PROFILE" == test ]]; then
+  # Where the tests and benchmarks find the test stack's database and broker (infra/lib.sh).
+  export TEST_MONGO_URL="${TEST_MONGO_URL:-mongodb://127.0.0.1:27027}" KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9192}"
+fi
 
 step() { printf '\n== %s\n' "$*" >&2; }
 

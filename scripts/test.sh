@@ -3,7 +3,6 @@
 # Tests run on a stack of their own (CONCIERGE_PROFILE=test: other ports, .data/test).
 export CONCIERGE_PROFILE=test
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-export TEST_MONGO_URL="${TEST_MONGO_URL:-mongodb://127.0.0.1:27027}" KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9192}"
 
 ensure_dependencies
 ensure_signing_secret

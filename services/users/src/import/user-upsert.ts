@@ -125,9 +125,12 @@ export class UserUpsert {
   /** Users the last commit failed to create: plans that borrowed them as managers are stale. */
   private notLanded = new Set<string>();
   private committing: Promise<unknown> = Promise.resolve();
-  /** Waits of this upsert's rows (user key to manager key), for a dry run's count. */
+  /** Waits of a dry run's rows (user key to manager key), which it counts instead of storing. */
   private readonly waitedFor = new Map<string, string>();
+  /** The open waits (user key to manager key): read once, then kept up to date by this upsert. */
   private stored: Promise<Map<string, string>> | null = null;
+  /** Users this upsert created: only they can be a manager someone waits for (see `finish`). */
+  private readonly createdKeys = new Set<string>();
   private readonly discarded = new WeakSet<BatchPlan>();
 
   private organizationIdOf(code: string | null): string | null {
@@ -362,6 +365,9 @@ export class UserUpsert {
     this.notLanded = new Set(
       inserts.filter((_, i) => written[i]?.outcome !== 'created').map((r) => r.doc._id),
     );
+    for (const [i, r] of inserts.entries()) {
+      if (written[i]?.outcome === 'created') this.createdKeys.add(r.doc.externalKey as string);
+    }
     const outcomes = [...plan.outcomes, ...written].sort((a, b) => a.line - b.line);
     await this.recordWaits(plan, outcomes);
     return outcomes;
@@ -371,15 +377,18 @@ export class UserUpsert {
   private async recordWaits(plan: BatchPlan, outcomes: RowOutcome[]): Promise<void> {
     const landed = outcomes.filter((o) => o.outcome !== 'rejected').map((o) => o.line);
     const waits = landed.flatMap((line) => plan.waits.get(line) ?? []);
-    for (const w of waits) this.waitedFor.set(w.userKey, w.managerKey);
-    if (this.options.dryRun) return;
+    if (this.options.dryRun) {
+      for (const w of waits) this.waitedFor.set(w.userKey, w.managerKey);
+      return;
+    }
+    if (waits.length === 0 && plan.settled.size === 0) return;
+    const waiting = await this.waiting();
     if (waits.length > 0) {
       await this.deps.users.waitForManagers(
         waits.map((w) => ({ _id: w.userKey, userId: w.userId, managerKey: w.managerKey })),
       );
+      for (const w of waits) waiting.set(w.userKey, w.managerKey);
     }
-    if (plan.settled.size === 0) return;
-    const waiting = await this.waiting();
     const ended = landed.flatMap((line) => {
       const key = plan.settled.get(line);
       return key && waiting.has(key) ? [key] : [];
@@ -388,7 +397,7 @@ export class UserUpsert {
     if (ended.length > 0) await this.deps.users.stopWaiting(ended);
   }
 
-  /** The waits stored before this upsert started, read once (the collection holds only open waits). */
+  /** The open waits, read once (the collection holds only those) and kept current by `recordWaits`. */
   private async waiting(): Promise<Map<string, string>> {
     this.stored ??= this.deps.users
       .waitingForManagers()
@@ -397,9 +406,11 @@ export class UserUpsert {
   }
 
   /**
-   * Sets the manager of every user that waits for one who is in the directory now, and ends the
-   * waits the manager cannot take. Called after the last batch of an import or a feed record, so
-   * that rows and batches may come in any order. A dry run only counts the rows that would wait.
+   * Sets the manager of every user that waits for one this upsert created, and ends the waits the
+   * manager cannot take. A wait is stored only while its manager does not exist, so only a user
+   * created since can end it; the managers still missing are not looked up again. Called after the
+   * last batch of an import or a feed record, so that rows and batches may come in any order. A dry
+   * run only counts the rows that would wait.
    */
   async finish(): Promise<ManagerLinks> {
     if (this.options.dryRun) {
@@ -409,8 +420,9 @@ export class UserUpsert {
     await this.committing.catch(() => undefined);
     const waits = await this.deps.users.waitingForManagers();
     if (waits.length === 0) return { linked: 0, waiting: 0, refused: [] };
+    const arrived = [...new Set(waits.map((w) => w.managerKey))].filter((k) => this.createdKeys.has(k));
     const managers = new Map<string, User>();
-    for (const m of await this.deps.users.findByExternalKeys([...new Set(waits.map((w) => w.managerKey))])) {
+    for (const m of arrived.length > 0 ? await this.deps.users.findByExternalKeys(arrived) : []) {
       managers.set(m.externalKey as string, m);
     }
     const due = waits.filter((w) => managers.has(w.managerKey));
@@ -437,9 +449,9 @@ export class UserUpsert {
         if (plan) linked++;
         ended.push(wait._id);
       } catch (err) {
-        const ext = (err as DomainError).extensions as { code?: string } | undefined;
-        if (ext?.code !== 'BAD_USER_INPUT' && ext?.code !== 'CONFLICT') throw err;
-        refused.push({ userId: report._id, managerKey: wait.managerKey, reason: (err as Error).message });
+        // The same errors a row is rejected for; anything else is thrown.
+        const { reason } = rejected(0, err) as Extract<RowOutcome, { outcome: 'rejected' }>;
+        refused.push({ userId: report._id, managerKey: wait.managerKey, reason });
         ended.push(wait._id);
       }
     }
