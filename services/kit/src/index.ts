@@ -22,6 +22,7 @@ export * from './crypto/sealed-box';
 export * from './yield';
 export * from './storage/batch';
 export * from './storage/due-work';
+export * from './storage/ordered-buckets';
 export * from './storage/server';
 export * from './time';
 export * from './storage/outbox-schema';

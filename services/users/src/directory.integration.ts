@@ -377,6 +377,45 @@ describe('organisations and the user directory (real database and broker)', () =
     expect(dup.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'code' });
   });
 
+  it('when a user is renamed or moved, then lists and searches find them at the new place only', async () => {
+    const from = await createOrg(service.url, { code: 'LIST-A', name: 'List A', kind: 'PARTNER' });
+    const to = await createOrg(service.url, { code: 'LIST-B', name: 'List B', kind: 'PARTNER' });
+    const names = ['Émile Zola', 'bea Quist', 'Carl Olsen'];
+    const ids: string[] = [];
+    for (const [i, displayName] of names.entries()) {
+      ids.push(
+        await create({
+          organizationId: from,
+          email: `list-${i}@example.org`,
+          displayName,
+          employeeType: 'PARTNER',
+        }),
+      );
+    }
+    const list = async (filter: Record<string, unknown>) => {
+      const res = await graphql<Page>(service.url, LIST, { filter, first: 10 }, ADMIN);
+      return res.data!.users.edges.map((e) => e.node.displayName);
+    };
+    // Names sort without regard to case or accents.
+    expect(await list({ organizationId: from })).toEqual(['bea Quist', 'Carl Olsen', 'Émile Zola']);
+    const renamed = await graphql(
+      service.url,
+      UPDATE,
+      { id: ids[0], input: { displayName: 'Aaron Zola' } },
+      ADMIN,
+    );
+    expect(renamed.errors).toBeUndefined();
+    const moved = await graphql(service.url, UPDATE, { id: ids[2], input: { organizationId: to } }, ADMIN);
+    expect(moved.errors).toBeUndefined();
+    expect(await list({ organizationId: from })).toEqual(['Aaron Zola', 'bea Quist']);
+    expect(await list({ organizationId: to })).toEqual(['Carl Olsen']);
+    expect(await list({ text: 'emile' })).toEqual([]);
+    expect(await list({ text: 'aaro zol' })).toEqual(['Aaron Zola']);
+    expect(await list({ organizationId: from, text: 'olsen' })).toEqual([]);
+    const empty = await graphql(service.url, LIST, { filter: { text: ' @-! ' } }, ADMIN);
+    expect(empty.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.text' });
+  });
+
   it('pages through users with cursors: no row twice, none skipped, and filters combine', async () => {
     const partner = await createOrg(service.url, { code: 'PAGES', name: 'Paging partner', kind: 'PARTNER' });
     const ids: string[] = [];
@@ -408,19 +447,25 @@ describe('organisations and the user directory (real database and broker)', () =
     } while (after);
     expect(pages).toBe(3);
     expect(seen).toEqual(ids); // display names sort in creation order here
+    // Text matches the start of words: "pag" finds every "Page"; the type filter keeps the odd ones.
     const partners = await graphql<Page>(
       service.url,
       LIST,
-      { filter: { organizationId: partner, employeeType: ['PARTNER'], text: 'page 1' }, first: 50 },
+      { filter: { organizationId: partner, employeeType: ['PARTNER'], text: 'pag' }, first: 50 },
       ADMIN,
     );
-    expect(partners.data!.users.edges.map((e) => e.node.displayName)).toEqual([
-      'Page 11',
-      'Page 13',
-      'Page 15',
-      'Page 17',
-      'Page 19',
-    ]);
+    expect(partners.data!.users.edges.map((e) => e.node.displayName)).toEqual(
+      Array.from({ length: 11 }, (_, k) => `Page ${String(2 * k + 1).padStart(2, '0')}`),
+    );
+    // A word of one or two characters must be a whole word: "1" is the e-mail page-1@ only.
+    const one = await graphql<Page>(
+      service.url,
+      LIST,
+      { filter: { organizationId: partner, text: 'PAGE-1' }, first: 50 },
+      ADMIN,
+    );
+    expect(one.data!.users.edges.map((e) => e.node.displayName)).toEqual(['Page 01']);
+    expect(one.data!.users.totalCount).toBe(1);
     const byEmail = await graphql<Page>(
       service.url,
       LIST,

@@ -35,6 +35,10 @@ export interface UserRecord extends OutboxFields {
   dueAction: 'ACTIVATE' | 'TERMINATE' | null;
   /** The minute `dueAt` falls in (kit dueBucketFor), set by the repository with every `dueAt`. */
   dueBucket?: string | null;
+  /** The list buckets the user sits in (data/user-listing.ts), set by the repository with every write. */
+  listBuckets?: string[];
+  /** The words and word starts a text search finds the user by (data/user-listing.ts). */
+  searchTerms?: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -62,6 +66,8 @@ const userSchema = new Schema<UserRecord>(
     dueAt: { type: Date, default: null },
     dueAction: { type: String, enum: ['ACTIVATE', 'TERMINATE', null], default: null },
     dueBucket: { type: String, default: null },
+    listBuckets: { type: [String], default: undefined },
+    searchTerms: { type: [String], default: undefined },
   },
   { collection: 'users', timestamps: true, versionKey: false, minimize: false },
 );
@@ -76,6 +82,10 @@ userSchema.index({ organizationId: 1 });
 userSchema.index({ managerId: 1 });
 // The lifecycle scheduler's lookup of the users due in one minute (an equality, see the kit's DueSweeper).
 userSchema.index({ dueBucket: 1 });
+// users(first, after, sort, filter: { organizationId }) reads a page bucket by bucket (kit OrderedBuckets).
+userSchema.index({ listBuckets: 1 });
+// users(filter: { text }) looks up the longest word of the text.
+userSchema.index({ searchTerms: 1 });
 // The events of each change wait in the changed document until the relay publishes them.
 addOutbox(userSchema);
 

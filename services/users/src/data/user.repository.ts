@@ -3,6 +3,9 @@ import {
   dueBucketFor,
   findByKeys,
   isDuplicateKey,
+  comparePositions as comparePosition,
+  mapBounded,
+  OrderedBuckets,
   outboxInsert,
   outboxUpdate,
   withDocumentLocks,
@@ -11,14 +14,34 @@ import {
 import type { FilterQuery } from 'mongoose';
 import type { EmployeeType, UserModel, UserRecord, UserStatus } from './user.model';
 import { pendingManagerModel, type PendingManagerRecord } from './pending-manager.model';
+import {
+  ALL_ORDERS,
+  EVERYONE,
+  LISTING_INPUTS,
+  listingFields,
+  lookupTerm,
+  matchesWords,
+  organizationScope,
+  positionOf,
+  USER_ORDERS,
+  type UserSortField,
+} from './user-listing';
+
+export type { UserSortField } from './user-listing';
 
 /**
  * A user as the domain sees it: plain data without the outbox. `outboxSeq` grows with every write
  * that carries events (all of them do), so it serves as the version a compare-and-set checks.
  */
-export type User = Omit<UserRecord, 'outbox' | 'outboxPending' | 'dueBucket'>;
+export type User = Omit<UserRecord, 'outbox' | 'outboxPending' | 'dueBucket' | 'listBuckets' | 'searchTerms'>;
 
-const PUBLIC = { outbox: 0, outboxPending: 0, dueBucket: 0 } as const;
+const PUBLIC = { outbox: 0, outboxPending: 0, dueBucket: 0, listBuckets: 0, searchTerms: 0 } as const;
+
+/** Stored fields a write computes and a read leaves out. */
+function plainUser(record: UserRecord): User {
+  const { outbox: _o, outboxPending: _p, dueBucket: _b, listBuckets: _l, searchTerms: _t, ...plain } = record;
+  return plain;
+}
 
 /** The due bucket that goes with every write of `dueAt` (absent when the write leaves `dueAt` alone). */
 function withDueBucket<T extends { dueAt?: Date | null }>(fields: T): T & { dueBucket?: string | null } {
@@ -34,29 +57,50 @@ export class DuplicateUserError extends Error {
   }
 }
 
-export type UserSortField = 'displayName' | 'email' | 'createdAt';
-
 /** What users(filter, first, after) asks the store for. */
 export interface UserQuery {
   organizationIds?: string[];
   status?: UserStatus[];
   managerId?: string;
   employeeType?: EmployeeType[];
-  /** Case-insensitive text matched in display name, e-mail and username. */
-  text?: string;
+  /**
+   * The folded words of a search text (data/user-listing.ts): each must start a word of the
+   * user's names, e-mail address or username; a word shorter than three characters must be one.
+   */
+  words?: string[];
   sort: UserSortField;
-  /** Keyset position: the sort value and id of the last row already seen. */
-  after?: { value: string | Date; id: string };
+  /** Keyset position: the sort key (user-listing sortKey) and id of the last row already seen. */
+  after?: { key: string; id: string };
   limit: number;
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+/** Marks, among the list buckets, that every user has its listing fields (fillMissingListing). */
+const LISTING_FILLED = '#listing-filled';
+
+/** Pages of different organisations read at once. */
+const SCOPES_AT_ONCE = 4;
 
 /** Reads and writes users; returns plain objects. */
 export class UserRepository {
-  constructor(readonly model: UserModel) {}
+  private readonly buckets: OrderedBuckets;
+
+  constructor(readonly model: UserModel) {
+    this.buckets = OrderedBuckets.of(model.db.db as NonNullable<typeof model.db.db>, {
+      collectionName: 'user_list_buckets',
+    });
+  }
+
+  /** The listing fields of `users` after a write, their buckets recorded first (see OrderedBuckets). */
+  private async listed<T extends Parameters<typeof listingFields>[0]>(
+    users: readonly T[],
+  ): Promise<(T & ReturnType<typeof listingFields>)[]> {
+    const rows = users.map((u) => ({ ...u, ...listingFields(u) }));
+    await this.buckets.ensure(
+      ALL_ORDERS,
+      rows.flatMap((r) => r.listBuckets),
+    );
+    return rows;
+  }
 
   async findById(id: string): Promise<User | null> {
     return this.model.findById(id, PUBLIC).lean<User>().exec();
@@ -97,40 +141,94 @@ export class UserRepository {
     ]);
   }
 
-  /** A page of users, keyset-paginated on (sort field, id). */
+  /**
+   * A page of users in (sort key, id) order after `query.after`; every read is an equality on an
+   * indexed field (README, "Storage"). A manager's reports and a text search read their few
+   * matches and order them here; a list of organisations or of everyone is read bucket by bucket.
+   */
   async list(query: UserQuery): Promise<User[]> {
-    const filter = this.filterOf(query);
-    if (query.after) {
-      const { value, id } = query.after;
-      const position: FilterQuery<UserRecord> = {
-        $or: [{ [query.sort]: { $gt: value } }, { [query.sort]: value, _id: { $gt: id } }],
-      };
-      Object.assign(filter, filter.$or ? { $and: [{ $or: filter.$or }, position] } : position);
-      if (filter.$and) delete filter.$or;
+    const narrow = this.narrowFilter(query);
+    if (narrow) {
+      const rows = (
+        await this.model
+          .find({ ...narrow, ...this.storeFilter(query) }, PUBLIC)
+          .lean<User[]>()
+          .exec()
+      )
+        .filter((u) => this.matches(u, query))
+        .map((u) => ({ u, at: positionOf(query.sort, u) }))
+        .filter(({ at }) => !query.after || comparePosition(at, query.after) > 0)
+        .sort((a, b) => comparePosition(a.at, b.at));
+      return rows.slice(0, query.limit).map(({ u }) => u);
     }
-    return this.model
-      .find(filter, PUBLIC)
-      .sort({ [query.sort]: 1, _id: 1 })
-      .limit(query.limit)
-      .lean<User[]>()
-      .exec();
+    const order = USER_ORDERS[query.sort];
+    const scopes = query.organizationIds?.map(organizationScope) ?? [EVERYONE];
+    const pages = await mapBounded(scopes, SCOPES_AT_ONCE, (scope) =>
+      this.buckets.page(
+        scope,
+        order,
+        query.after,
+        query.limit,
+        (bucket) =>
+          this.model
+            .find({ listBuckets: bucket, ...this.storeFilter(query) }, PUBLIC)
+            .lean<User[]>()
+            .exec(),
+        (u) => positionOf(query.sort, u),
+      ),
+    );
+    return pages
+      .flat()
+      .map((u) => ({ u, at: positionOf(query.sort, u) }))
+      .sort((a, b) => comparePosition(a.at, b.at))
+      .slice(0, query.limit)
+      .map(({ u }) => u);
   }
 
+  /**
+   * How many users match. Costs the matching users (one equality per organisation, or the
+   * search's or manager's matches); without a filter, the whole collection.
+   */
   async count(query: Omit<UserQuery, 'after' | 'limit' | 'sort'>): Promise<number> {
-    return this.model.countDocuments(this.filterOf(query)).exec();
+    const narrow = this.narrowFilter(query);
+    if (narrow && (query.words || query.organizationIds)) {
+      const rows = await this.model
+        .find({ ...narrow, ...this.storeFilter(query) }, PUBLIC)
+        .lean<User[]>()
+        .exec();
+      return rows.filter((u) => this.matches(u, query)).length;
+    }
+    if (narrow) return this.model.countDocuments({ ...narrow, ...this.storeFilter(query) }).exec();
+    if (!query.organizationIds) return this.model.countDocuments(this.storeFilter(query)).exec();
+    const counts = await mapBounded(query.organizationIds, SCOPES_AT_ONCE, (organizationId) =>
+      this.model.countDocuments({ organizationId, ...this.storeFilter(query) }).exec(),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
-  private filterOf(query: Omit<UserQuery, 'after' | 'limit' | 'sort'>): FilterQuery<UserRecord> {
+  /** The equality that finds few users, when the query has one: the manager, or the search term. */
+  private narrowFilter(query: Pick<UserQuery, 'managerId' | 'words'>): FilterQuery<UserRecord> | null {
     const filter: FilterQuery<UserRecord> = {};
-    if (query.organizationIds) filter.organizationId = { $in: query.organizationIds };
-    if (query.status) filter.status = { $in: query.status };
     if (query.managerId) filter.managerId = query.managerId;
-    if (query.employeeType) filter.employeeType = { $in: query.employeeType };
-    if (query.text) {
-      const pattern = new RegExp(escapeRegex(query.text), 'i');
-      filter.$or = [{ displayName: pattern }, { email: pattern }, { username: pattern }];
+    if (query.words?.length) filter.searchTerms = lookupTerm(query.words);
+    return Object.keys(filter).length > 0 ? filter : null;
+  }
+
+  /** Conditions the store applies to the rows an equality found (never pushed to an index). */
+  private storeFilter(query: Pick<UserQuery, 'status' | 'employeeType'>): FilterQuery<UserRecord> {
+    const filter: FilterQuery<UserRecord> = {};
+    if (query.status) filter.status = query.status.length === 1 ? query.status[0] : { $in: query.status };
+    if (query.employeeType) {
+      filter.employeeType =
+        query.employeeType.length === 1 ? query.employeeType[0] : { $in: query.employeeType };
     }
     return filter;
+  }
+
+  /** The conditions checked here: organisations beside a narrow lookup, and every search word. */
+  private matches(user: User, query: Pick<UserQuery, 'organizationIds' | 'words'>): boolean {
+    if (query.organizationIds && !query.organizationIds.includes(user.organizationId)) return false;
+    return !query.words || matchesWords(user, query.words);
   }
 
   /** Inserts the user and its events in one document write (transactional outbox). */
@@ -138,10 +236,14 @@ export class UserRepository {
     user: Omit<User, 'createdAt' | 'updatedAt' | 'outboxSeq'>,
     events: EventEnvelope[],
   ): Promise<User> {
+    const now = new Date();
+    const [row] = await this.listed([{ ...user, createdAt: now, updatedAt: now }]);
     try {
-      const created = await this.model.create({ ...withDueBucket(user), ...outboxInsert(events) });
-      const { outbox: _o, outboxPending: _p, dueBucket: _b, ...plain } = created.toObject();
-      return plain;
+      const created = await this.model.create({
+        ...withDueBucket(row as typeof user),
+        ...outboxInsert(events),
+      });
+      return plainUser(created.toObject());
     } catch (err) {
       if (isDuplicateKey(err)) throw new DuplicateUserError(await this.duplicateField(user));
       throw err;
@@ -178,19 +280,28 @@ export class UserRepository {
     const update = outboxUpdate(events);
     const key = documentKey(this.model.collection.collectionName, id);
     const unset = Object.fromEntries((change.unset ?? []).map((k) => [k, 1]));
+    const relisted = LISTING_INPUTS.some((field) => field in change.set);
     try {
-      const result = await withDocumentLocks([key], () =>
-        this.model
+      const result = await withDocumentLocks([key], async () => {
+        let listing = {};
+        if (relisted) {
+          // The listing fields follow from the whole user; read it under the lock, at the expected version.
+          const current = await this.model.findById(id, PUBLIC).lean<User>().exec();
+          if (!current || current.outboxSeq !== expectedSeq) return { modifiedCount: 0 };
+          const [row] = await this.listed([{ ...current, ...change.set }]);
+          listing = { listBuckets: row?.listBuckets, searchTerms: row?.searchTerms };
+        }
+        return this.model
           .updateOne(
             { _id: id, outboxSeq: expectedSeq ?? { $exists: false } },
             {
               ...update,
-              $set: { ...update.$set, ...withDueBucket(change.set) },
+              $set: { ...update.$set, ...withDueBucket(change.set), ...listing },
               ...(change.unset?.length ? { $unset: unset } : {}),
             },
           )
-          .exec(),
-      );
+          .exec();
+      });
       return result.modifiedCount === 1;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
@@ -264,12 +375,38 @@ export class UserRepository {
   }
 
   /**
+   * Gives the listing fields to users written before they existed: one pass over the users
+   * without them, run once at start. Returns how many it changed.
+   */
+  async fillMissingListing(): Promise<number> {
+    const marks = this.model.db.collection<{ _id: string; at: Date }>('user_list_buckets');
+    if (await marks.findOne({ _id: LISTING_FILLED })) return 0;
+    const rows = await this.model
+      .find({ listBuckets: { $exists: false } }, PUBLIC)
+      .lean<User[]>()
+      .exec();
+    for (const row of await this.listed(rows)) {
+      const key = documentKey(this.model.collection.collectionName, row._id);
+      await withDocumentLocks([key], () =>
+        this.model
+          .updateOne(
+            { _id: row._id, listBuckets: { $exists: false } },
+            { $set: { listBuckets: row.listBuckets, searchTerms: row.searchTerms } },
+          )
+          .exec(),
+      );
+    }
+    await marks.replaceOne({ _id: LISTING_FILLED }, { at: new Date() }, { upsert: true });
+    return rows.length;
+  }
+
+  /**
    * Inserts users created in bulk (an import) in one unordered write, each with its due bucket and
    * an empty outbox: their events travel through the creation outbox. A duplicate key fails only
    * its own row; the error's `writeErrors` name them.
    */
   async insertMany(users: readonly User[]): Promise<void> {
-    const docs = users.map((u) => ({ ...withDueBucket(u), ...outboxInsert([]) }));
+    const docs = (await this.listed(users)).map((u) => ({ ...withDueBucket(u), ...outboxInsert([]) }));
     await this.model.collection.insertMany(docs as never[], { ordered: false });
   }
 

@@ -1,6 +1,7 @@
 import { BadInputError } from '@concierge/kit';
 import type { Organization } from '../data/organization.repository';
 import type { EmployeeType, UserStatus } from '../data/user.model';
+import { positionOf, queryWords } from '../data/user-listing';
 import type { User, UserQuery, UserRepository, UserSortField } from '../data/user.repository';
 import type { OrgTree } from './organizations/org-tree';
 
@@ -21,20 +22,16 @@ export const SORT_FIELDS: Record<'DISPLAY_NAME' | 'EMAIL' | 'CREATED_AT', UserSo
 
 const MAX_PAGE = 200;
 
-/** An opaque cursor: the sort field, its value and the id of a row. */
+/** An opaque cursor: the sort field, the row's sort key and its id. */
 export function encodeCursor(sort: UserSortField, user: User): string {
-  const value = user[sort];
-  return Buffer.from(
-    JSON.stringify([sort, value instanceof Date ? value.toISOString() : value, user._id]),
-  ).toString('base64url');
+  const { key, id } = positionOf(sort, user);
+  return Buffer.from(JSON.stringify([sort, key, id])).toString('base64url');
 }
 
 function decodeCursor(sort: UserSortField, cursor: string): UserQuery['after'] {
   try {
-    const [field, value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (field === sort && typeof value === 'string' && typeof id === 'string') {
-      return { value: sort === 'createdAt' ? new Date(value) : value, id };
-    }
+    const [field, key, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (field === sort && typeof key === 'string' && typeof id === 'string') return { key, id };
   } catch {
     // fall through to the error below
   }
@@ -65,10 +62,12 @@ export function userQuery(
     if (!tree.get(filter.organizationId)) {
       throw new BadInputError('filter.organizationId', 'No such organisation', 'ORGANIZATION.NOT_FOUND');
     }
-    query.organizationIds =
+    const ids =
       filter.includeSubOrganizations === false
         ? [filter.organizationId]
         : tree.subtreeIds(filter.organizationId);
+    // A subtree that is every organisation is the list of everyone, read as one list.
+    if (ids.length < tree.all().length) query.organizationIds = ids;
   }
   if (filter.status?.length) query.status = filter.status;
   if (filter.employeeType?.length) query.employeeType = filter.employeeType;
@@ -77,7 +76,11 @@ export function userQuery(
     if (filter.text.length > 100) {
       throw new BadInputError('filter.text', 'text must have at most 100 characters', 'PAGE.TEXT_TOO_LONG');
     }
-    query.text = filter.text.trim();
+    const words = queryWords(filter.text);
+    if (words.length === 0) {
+      throw new BadInputError('filter.text', 'text must contain a letter or a digit', 'PAGE.TEXT_EMPTY');
+    }
+    query.words = words;
   }
   if (args.after) query.after = decodeCursor(args.sort, args.after);
   return query;

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import type { Connection } from 'mongoose';
+import { dropDatabases, MONGO_BASE } from '../../../../test/testkit';
+import { connectMongo } from '../mongo';
+import {
+  bucketNames,
+  comparePositions,
+  OrderedBuckets,
+  type BucketOrder,
+  type BucketPosition,
+} from './ordered-buckets';
+
+interface Row {
+  _id: string;
+  key: string;
+  kind: 'a' | 'b';
+  buckets: string[];
+}
+
+const ORDER: BucketOrder = { name: 'k', levels: [1, 2, 4] };
+const ORDERS = [ORDER];
+const SCOPE = 'team';
+const COUNT = 1_200;
+
+/** Keys as skewed as names: half start with "ma", a fifth are one of three names. */
+function keyOf(i: number): string {
+  const tail = ((i * 7919) % 10_007).toString(36);
+  if (i % 2 === 0) return `ma${'rtn'[i % 3]}${tail}`;
+  if (i % 5 === 1) return ['smith', 'li', 'o brien'][i % 3] as string;
+  return `${String.fromCharCode(97 + (i % 26))}${tail}`;
+}
+
+const positionOf = (row: Row): BucketPosition => ({ key: row.key, id: row._id });
+
+describe('ordered bucket lists on the database that infra/ runs', () => {
+  const name = `test-buckets-${randomUUID().slice(0, 8)}`;
+  let connection: Connection;
+  let db: Db;
+  let rows: Collection<Row>;
+  let truth: Row[];
+  let reads: number;
+  const list = new Map<string, OrderedBuckets>();
+  const buckets = () => list.get('one') as OrderedBuckets;
+
+  const read = (kind?: Row['kind']) => async (bucket: string) => {
+    const found = await rows.find({ buckets: bucket, ...(kind ? { kind } : {}) }).toArray();
+    reads += found.length;
+    return found;
+  };
+
+  beforeAll(async () => {
+    connection = await connectMongo(`${MONGO_BASE}/${name}`);
+    db = connection.db as Db;
+    rows = db.collection<Row>('rows');
+    await rows.createIndex({ buckets: 1 });
+    list.set('one', new OrderedBuckets(db, { heavyAt: 20 }));
+    const docs: Row[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const key = keyOf(i);
+      docs.push({
+        _id: `r${String(i).padStart(5, '0')}`,
+        key,
+        kind: i % 3 ? 'a' : 'b',
+        buckets: bucketNames(SCOPE, ORDER, key),
+      });
+    }
+    await buckets().ensure(
+      ORDERS,
+      docs.flatMap((d) => d.buckets),
+    );
+    await rows.insertMany(docs);
+    truth = [...docs].sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
+  });
+  afterAll(async () => {
+    await connection.close();
+    await dropDatabases([name]);
+  });
+
+  it('when a list is paged to its end, then every row comes once, in key order, and a page reads a few buckets, not the list', async () => {
+    const seen: Row[] = [];
+    const perPage: number[] = [];
+    let after: BucketPosition | undefined;
+    for (;;) {
+      reads = 0;
+      const page = await buckets().page(SCOPE, ORDER, after, 25, read(), positionOf);
+      perPage.push(reads);
+      seen.push(...page);
+      if (page.length < 25) break;
+      after = positionOf(page[page.length - 1] as Row);
+    }
+    expect(seen.map((r) => r._id)).toEqual(truth.map((r) => r._id));
+    // 120 rows share the key "smith", "li" or "o brien": their buckets cannot split further.
+    const median = [...perPage].sort((a, b) => a - b)[Math.floor(perPage.length / 2)] as number;
+    expect(median).toBeLessThan(COUNT / 10);
+  });
+
+  it('when the bulk write counted buckets past the mark, then they are read through their children', async () => {
+    const heavy = await db.collection('list_buckets').find({ heavy: true }).toArray();
+    expect(heavy.map((n) => n._id)).toEqual(expect.arrayContaining([`${SCOPE}|k|m`, `${SCOPE}|k|ma`]));
+  });
+
+  it('when a page starts anywhere and keeps only some rows, then it equals the same slice of the sorted rows', async () => {
+    for (const start of [0, 1, 299, 600, 777, 1_100, COUNT - 2]) {
+      const after = positionOf(truth[start] as Row);
+      const page = await buckets().page(SCOPE, ORDER, after, 30, read('b'), positionOf);
+      const expected = truth
+        .slice(start + 1)
+        .filter((r) => r.kind === 'b')
+        .slice(0, 30);
+      expect(page.map((r) => r._id)).toEqual(expected.map((r) => r._id));
+    }
+  });
+
+  it('when a row changes key, then the next walk finds it at its new place and not at the old one', async () => {
+    const moved = truth[5] as Row;
+    const key = 'zz moved';
+    const names = bucketNames(SCOPE, ORDER, key);
+    await buckets().ensure(ORDERS, names);
+    await rows.updateOne({ _id: moved._id }, { $set: { key, buckets: names } });
+    const fresh = new OrderedBuckets(db, { heavyAt: 20 });
+    const all: Row[] = [];
+    let after: BucketPosition | undefined;
+    for (;;) {
+      const page = await fresh.page(SCOPE, ORDER, after, 200, read(), positionOf);
+      all.push(...page);
+      if (page.length < 200) break;
+      after = positionOf(page[page.length - 1] as Row);
+    }
+    expect(all).toHaveLength(COUNT);
+    expect(all[all.length - 1]?._id).toBe(moved._id);
+    expect(all.filter((r) => r._id === moved._id)).toHaveLength(1);
+  });
+
+  it('when a bucket is looked up, then PostgreSQL serves the array field from an index', async () => {
+    const explained = await db.command({ explain: { find: 'rows', filter: { buckets: `${SCOPE}|k|ma` } } });
+    const types: string[] = [];
+    const walk = (node: { 'Node Type': string; Plans?: unknown[] }) => {
+      types.push(node['Node Type']);
+      for (const child of node.Plans ?? []) walk(child as typeof node);
+    };
+    walk(explained.queryPlanner.Plan);
+    expect(explained.filterPushdown).toBe(true);
+    expect(types.some((t) => /Index/.test(t))).toBe(true);
+    expect(types).not.toContain('Seq Scan');
+  });
+});
