@@ -5,37 +5,59 @@ import { isDuplicateKey } from '../events/consumer';
  * Sorted, paginated lists by equality. FerretDB sorts and limits in Go after reading every
  * matching document (README, "Storage"), so `find(filter).sort(key).limit(20)` costs the whole
  * list. Here a document carries, on one indexed array field, the name of every bucket it sits in:
- * for each list (a scope such as an organisation, and an order such as by name) and each prefix
- * length of the order (e.g. 1, 2 and 4 characters), `scope|order|prefix`. A bucket holds exactly
- * the documents whose key starts with its prefix, so which bucket a document is in depends on
- * nothing but the document, written in the same write.
+ * for each list (a scope such as an organisation, and an order such as by name) and each level of
+ * the order, the bucket of the documents whose position starts like its own. A position is a sort
+ * key and an id, ordered as the string `key + TAB + id`; a level takes the first n characters of
+ * the key (or the whole key and the tab, when shorter), or the key, the tab and the first n
+ * characters of the id, so that rows with equal keys still spread. Which buckets a document is in
+ * depends on nothing but the document, written in the same write.
  *
  * A directory of the buckets that exist (a unique insert each, never removed) lets a page walk
- * them in key order: a bucket marked heavy is walked through its longer-prefix children, any
- * other is read whole with one equality query. The walk stops once the buckets it has read, each
+ * them in order: a bucket marked heavy is walked through its children one level down, any other
+ * is read whole with one equality query. The walk stops once the buckets it has read, each
  * complete, hold the page. A page costs the few buckets around its position, not the list.
  */
 
-/** One sort order: a name, and the prefix lengths a key is bucketed at, shortest first. */
+/** One sort order: a short name, and the lengths of key and then of id its levels cut, growing. */
 export interface BucketOrder {
   name: string;
-  levels: readonly number[];
+  keyLevels: readonly number[];
+  idLevels: readonly number[];
 }
 
-/** Where a page starts: after the row with this key and id. */
+/** Where a row sits in a list: its sort key (no character below a space) and its id. */
 export interface BucketPosition {
   key: string;
   id: string;
 }
 
-/** A key's prefix of `length` characters; shorter keys are padded with spaces, which sort first. */
-export function keyPrefix(key: string, length: number): string {
-  return key.length >= length ? key.slice(0, length) : key.padEnd(length, ' ');
+const TAB = '\t';
+
+function levelCount(order: BucketOrder): number {
+  return order.keyLevels.length + order.idLevels.length;
 }
 
-/** The bucket names a document with `key` has in the list `scope` ordered by `order`. */
-export function bucketNames(scope: string, order: BucketOrder, key: string): string[] {
-  return order.levels.map((length) => `${scope}|${order.name}|${keyPrefix(key, length)}`);
+/** The prefix of `at` at level `level` of `order`: a prefix of `key + TAB + id`. */
+export function levelPrefix(order: BucketOrder, level: number, at: BucketPosition): string {
+  const keyLength = order.keyLevels[level];
+  if (keyLength !== undefined) return at.key.length >= keyLength ? at.key.slice(0, keyLength) : at.key + TAB;
+  const idLength = order.idLevels[level - order.keyLevels.length] as number;
+  return at.key + TAB + at.id.slice(0, idLength);
+}
+
+function bucketName(scope: string, order: BucketOrder, level: number, prefix: string): string {
+  return `${scope}|${order.name}${level}|${prefix}`;
+}
+
+function rootName(scope: string, order: BucketOrder): string {
+  return `${scope}|${order.name}`;
+}
+
+/** The bucket names a row at `at` has in the list `scope` ordered by `order`, one per level. */
+export function bucketNames(scope: string, order: BucketOrder, at: BucketPosition): string[] {
+  return Array.from({ length: levelCount(order) }, (_, level) =>
+    bucketName(scope, order, level, levelPrefix(order, level, at)),
+  );
 }
 
 /** Compares rows by (key, id): the order of every list. */
@@ -43,6 +65,13 @@ export function comparePositions(a: BucketPosition, b: BucketPosition): number {
   if (a.key !== b.key) return a.key < b.key ? -1 : 1;
   if (a.id !== b.id) return a.id < b.id ? -1 : 1;
   return 0;
+}
+
+/** One row's place in one list, as the writer of the row gives it to `ensure`. */
+export interface BucketEntry {
+  scope: string;
+  order: BucketOrder;
+  at: BucketPosition;
 }
 
 interface BucketNode {
@@ -102,33 +131,35 @@ export class OrderedBuckets {
   }
 
   /**
-   * Records the buckets of documents about to be written, before they are written: a document in
-   * a bucket the directory does not know would be missed by every walk. Idempotent; a bucket
-   * that this process has counted past the heavy mark is marked heavy on the way.
+   * Records the buckets of rows about to be written, before they are written: a row in a bucket
+   * the directory does not know would be missed by every walk. Idempotent; a bucket that this
+   * process has counted past the heavy mark is marked heavy on the way.
    */
-  async ensure(orders: readonly BucketOrder[], names: readonly string[]): Promise<void> {
+  async ensure(entries: readonly BucketEntry[]): Promise<void> {
     await this.ready();
-    const fresh: BucketNode[] = [];
+    const fresh = new Map<string, BucketNode>();
     const heavy: string[] = [];
-    for (const name of names) {
-      const count = (this.counted.get(name) ?? 0) + 1;
-      if (this.counted.size < this.rememberAtMost || this.counted.has(name)) this.counted.set(name, count);
-      if (count === this.heavyAt + 1 && hasLongerLevel(orders, name)) heavy.push(name);
-      if (this.known.has(name)) continue;
-      this.known.add(name);
-      fresh.push({ _id: name, parent: parentOf(orders, name) });
-    }
-    if (this.known.size > this.rememberAtMost) this.known.clear();
-    if (fresh.length > 0) {
-      const unique = [...new Map(fresh.map((n) => [n._id, n])).values()];
-      try {
-        await this.nodes.insertMany(unique, { ordered: false });
-      } catch (err) {
-        if (!isDuplicateKey(err)) {
-          for (const node of unique) this.known.delete(node._id);
-          throw err;
-        }
+    for (const { scope, order, at } of entries) {
+      const last = levelCount(order) - 1;
+      let parent = rootName(scope, order);
+      for (let level = 0; level <= last; level++) {
+        const name = bucketName(scope, order, level, levelPrefix(order, level, at));
+        const count = (this.counted.get(name) ?? 0) + 1;
+        if (this.counted.size < this.rememberAtMost || this.counted.has(name)) this.counted.set(name, count);
+        if (count === this.heavyAt + 1 && level < last) heavy.push(name);
+        if (!this.known.has(name)) fresh.set(name, { _id: name, parent });
+        parent = name;
       }
+    }
+    if (fresh.size > 0) {
+      const nodes = [...fresh.values()];
+      try {
+        await this.nodes.insertMany(nodes, { ordered: false });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      if (this.known.size + nodes.length > this.rememberAtMost) this.known.clear();
+      for (const node of nodes) this.known.add(node._id);
     }
     for (const name of heavy) await this.markHeavy(name);
   }
@@ -152,21 +183,20 @@ export class OrderedBuckets {
   ): Promise<T[]> {
     await this.ready();
     const rows: T[] = [];
+    const last = levelCount(order) - 1;
     const visit = async (parent: string, level: number): Promise<boolean> => {
-      const length = order.levels[level] as number;
       const children = await this.nodes.find({ parent }).toArray();
       children.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
-      const from = after ? keyPrefix(after.key, length) : undefined;
+      const head = bucketName(scope, order, level, '').length;
+      const from = after ? levelPrefix(order, level, after) : undefined;
       for (const child of children) {
-        const prefix = child._id.slice(child._id.length - length);
-        if (from !== undefined && prefix < from) continue;
-        const deeper = level + 1 < order.levels.length;
-        if (child.heavy && deeper) {
+        if (from !== undefined && child._id.slice(head) < from) continue;
+        if (child.heavy && level < last) {
           if (await visit(child._id, level + 1)) return true;
           continue;
         }
         const found = await read(child._id);
-        if (found.length > this.heavyAt && deeper && !child.heavy) await this.markHeavy(child._id);
+        if (found.length > this.heavyAt && level < last) await this.markHeavy(child._id);
         const later = after ? found.filter((row) => comparePositions(position(row), after) > 0) : found;
         later.sort((a, b) => comparePositions(position(a), position(b)));
         rows.push(...later);
@@ -174,27 +204,7 @@ export class OrderedBuckets {
       }
       return false;
     };
-    await visit(`${scope}|${order.name}|`, 0);
+    await visit(rootName(scope, order), 0);
     return rows.slice(0, need);
   }
-}
-
-function orderOf(orders: readonly BucketOrder[], name: string): { order: BucketOrder; prefix: string } {
-  const [, orderName] = name.split('|', 3);
-  const order = orders.find((o) => o.name === orderName);
-  if (!order) throw new Error(`bucket ${name} names no known order`);
-  const prefix = name.slice(name.indexOf('|', name.indexOf('|') + 1) + 1);
-  return { order, prefix };
-}
-
-function parentOf(orders: readonly BucketOrder[], name: string): string {
-  const { order, prefix } = orderOf(orders, name);
-  const level = order.levels.indexOf(prefix.length);
-  const head = name.slice(0, name.length - prefix.length);
-  return level <= 0 ? head : head + prefix.slice(0, order.levels[level - 1]);
-}
-
-function hasLongerLevel(orders: readonly BucketOrder[], name: string): boolean {
-  const { order, prefix } = orderOf(orders, name);
-  return order.levels.indexOf(prefix.length) < order.levels.length - 1;
 }

@@ -1,4 +1,5 @@
-import { bucketNames, type BucketOrder, type BucketPosition } from '@concierge/kit';
+import { createHash } from 'node:crypto';
+import { bucketNames, type BucketEntry, type BucketOrder, type BucketPosition } from '@concierge/kit';
 import type { UserRecord } from './user.model';
 
 /**
@@ -11,25 +12,29 @@ import type { UserRecord } from './user.model';
 export type UserSortField = 'displayName' | 'email' | 'createdAt';
 
 /**
- * The orders a list can be read in and the prefix lengths they are bucketed at. Names and
- * e-mail addresses spread over their first characters; creation times over day, minute, second
- * and tenth of a second (an import creates thousands a second).
+ * The orders a list can be read in, and where their levels cut (kit OrderedBuckets). Cuts two
+ * characters apart keep a heavy bucket's children few (at most the square of the alphabet); names
+ * repeat, so the last levels cut the id. Creation times cut at day, hour, minute, second, tenth
+ * and thousandth of a second: an import creates thousands a second.
  */
 export const USER_ORDERS: Record<UserSortField, BucketOrder> = {
-  displayName: { name: 'n', levels: [1, 2, 4] },
-  email: { name: 'e', levels: [1, 2, 4] },
-  createdAt: { name: 'c', levels: [10, 16, 19, 21] },
+  displayName: { name: 'n', keyLevels: [1, 2, 3, 4, 6, 8, 12, 16], idLevels: [1] },
+  email: { name: 'e', keyLevels: [2, 4, 6, 8, 10, 12, 16], idLevels: [] },
+  createdAt: { name: 'c', keyLevels: [10, 13, 16, 19, 21, 23], idLevels: [1] },
 };
-const ORDERS = Object.values(USER_ORDERS);
-export const ALL_ORDERS: readonly BucketOrder[] = ORDERS;
 
 /** The lists a user is in: their organisation's members, and everyone. */
 export function scopesOf(user: Pick<UserRecord, 'organizationId'>): string[] {
   return [organizationScope(user.organizationId), EVERYONE];
 }
 export const EVERYONE = '*';
+/**
+ * An organisation's list, named by a short digest of its id: the name is stored once per level
+ * on every user. Reads also check the organisation, so two ids that shared a digest would still
+ * never mix.
+ */
 export function organizationScope(organizationId: string): string {
-  return `o:${organizationId}`;
+  return `o${createHash('sha256').update(organizationId).digest('base64url').slice(0, 10)}`;
 }
 
 /** Lower case, accents removed, every run of other characters than letters and digits one space. */
@@ -43,13 +48,19 @@ export function foldText(text: string): string {
     .trim();
 }
 
+function safeChar(c: string): string {
+  if (c.length > 1) return '\uFFFD';
+  return c < ' ' ? ' ' : c;
+}
+
 /** The key a user sorts by in `sort`: names case- and accent-insensitively, the rest as stored. */
 export function sortKey(
   sort: UserSortField,
   user: Pick<UserRecord, 'displayName' | 'email' | 'createdAt'>,
 ): string {
   if (sort === 'displayName') return foldText(user.displayName);
-  if (sort === 'email') return user.email.replace(/[\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
+  // Control characters would sort below the tab that ends a key (kit OrderedBuckets).
+  if (sort === 'email') return [...user.email].map(safeChar).join('');
   return user.createdAt.toISOString();
 }
 
@@ -60,17 +71,24 @@ export function positionOf(
   return { key: sortKey(sort, user), id: user._id };
 }
 
-/** Every bucket of every list the user is in. */
-export function listBuckets(
-  user: Pick<UserRecord, 'organizationId' | 'displayName' | 'email' | 'createdAt'>,
-): string[] {
-  const names: string[] = [];
+/** The user's place in every list it is in. */
+export function listEntries(
+  user: Pick<UserRecord, '_id' | 'organizationId' | 'displayName' | 'email' | 'createdAt'>,
+): BucketEntry[] {
+  const entries: BucketEntry[] = [];
   for (const scope of scopesOf(user)) {
     for (const [sort, order] of Object.entries(USER_ORDERS) as [UserSortField, BucketOrder][]) {
-      names.push(...bucketNames(scope, order, sortKey(sort, user)));
+      entries.push({ scope, order, at: positionOf(sort, user) });
     }
   }
-  return names;
+  return entries;
+}
+
+/** Every bucket of every list the user is in. */
+export function listBuckets(
+  user: Pick<UserRecord, '_id' | 'organizationId' | 'displayName' | 'email' | 'createdAt'>,
+): string[] {
+  return listEntries(user).flatMap((e) => bucketNames(e.scope, e.order, e.at));
 }
 
 /** Query words shorter than this match whole words only; longer ones match the start of words. */
@@ -116,7 +134,7 @@ export function matchesWords(user: Searchable, words: readonly string[]): boolea
 }
 
 /** The stored fields of listing and search, for a user's state after a write. */
-export function listingFields(user: Searchable & Pick<UserRecord, 'organizationId' | 'createdAt'>): {
+export function listingFields(user: Searchable & Pick<UserRecord, '_id' | 'organizationId' | 'createdAt'>): {
   listBuckets: string[];
   searchTerms: string[];
 } {

@@ -15,9 +15,9 @@ import type { FilterQuery } from 'mongoose';
 import type { EmployeeType, UserModel, UserRecord, UserStatus } from './user.model';
 import { pendingManagerModel, type PendingManagerRecord } from './pending-manager.model';
 import {
-  ALL_ORDERS,
   EVERYONE,
   LISTING_INPUTS,
+  listEntries,
   listingFields,
   lookupTerm,
   matchesWords,
@@ -77,6 +77,15 @@ export interface UserQuery {
 /** Marks, among the list buckets, that every user has its listing fields (fillMissingListing). */
 const LISTING_FILLED = '#listing-filled';
 
+/**
+ * A search term found with more users than this is walked in name order instead (list): reading
+ * every match costs `matches`, walking costs about `page / share`, equal near the square root of
+ * page × users (1,400 at 100,000 users).
+ */
+const FREQUENT_TERM = 1_500;
+/** Where the marks of fillMissingListing and of frequent terms live, beside the list buckets. */
+const MARKS = 'user_list_buckets';
+
 /** Pages of different organisations read at once. */
 const SCOPES_AT_ONCE = 4;
 
@@ -84,9 +93,16 @@ const SCOPES_AT_ONCE = 4;
 export class UserRepository {
   private readonly buckets: OrderedBuckets;
 
-  constructor(readonly model: UserModel) {
+  private readonly frequentTerm: number;
+
+  /** `frequentTerm`: see FREQUENT_TERM (tests lower it). */
+  constructor(
+    readonly model: UserModel,
+    options: { frequentTerm?: number } = {},
+  ) {
+    this.frequentTerm = options.frequentTerm ?? FREQUENT_TERM;
     this.buckets = OrderedBuckets.of(model.db.db as NonNullable<typeof model.db.db>, {
-      collectionName: 'user_list_buckets',
+      collectionName: MARKS,
     });
   }
 
@@ -95,10 +111,7 @@ export class UserRepository {
     users: readonly T[],
   ): Promise<(T & ReturnType<typeof listingFields>)[]> {
     const rows = users.map((u) => ({ ...u, ...listingFields(u) }));
-    await this.buckets.ensure(
-      ALL_ORDERS,
-      rows.flatMap((r) => r.listBuckets),
-    );
+    await this.buckets.ensure(rows.flatMap((r) => listEntries(r)));
     return rows;
   }
 
@@ -143,46 +156,73 @@ export class UserRepository {
 
   /**
    * A page of users in (sort key, id) order after `query.after`; every read is an equality on an
-   * indexed field (README, "Storage"). A manager's reports and a text search read their few
-   * matches and order them here; a list of organisations or of everyone is read bucket by bucket.
+   * indexed field (README, "Storage"). A manager's reports and a search for a rare word read
+   * their few matches and order them here. A list of organisations or of everyone is read bucket
+   * by bucket, and so is a search for a frequent word, its matches kept as the walk goes: that
+   * reads about `limit / share` users instead of every match.
    */
   async list(query: UserQuery): Promise<User[]> {
     const narrow = this.narrowFilter(query);
-    if (narrow) {
-      const rows = (
-        await this.model
-          .find({ ...narrow, ...this.storeFilter(query) }, PUBLIC)
-          .lean<User[]>()
-          .exec()
-      )
-        .filter((u) => this.matches(u, query))
-        .map((u) => ({ u, at: positionOf(query.sort, u) }))
-        .filter(({ at }) => !query.after || comparePosition(at, query.after) > 0)
-        .sort((a, b) => comparePosition(a.at, b.at));
-      return rows.slice(0, query.limit).map(({ u }) => u);
+    if (narrow && !(query.words && !query.managerId && (await this.isFrequent(lookupTerm(query.words))))) {
+      const found = await this.model
+        .find({ ...narrow, ...this.storeFilter(query) }, PUBLIC)
+        .lean<User[]>()
+        .exec();
+      if (query.words && found.length > this.frequentTerm) await this.markFrequent(lookupTerm(query.words));
+      return this.pageOf(
+        found.filter((u) => this.matches(u, query)),
+        query,
+      );
     }
     const order = USER_ORDERS[query.sort];
-    const scopes = query.organizationIds?.map(organizationScope) ?? [EVERYONE];
-    const pages = await mapBounded(scopes, SCOPES_AT_ONCE, (scope) =>
+    const scopes = query.organizationIds ?? [null];
+    const pages = await mapBounded(scopes, SCOPES_AT_ONCE, (organizationId) =>
       this.buckets.page(
-        scope,
+        organizationId ? organizationScope(organizationId) : EVERYONE,
         order,
         query.after,
         query.limit,
-        (bucket) =>
-          this.model
-            .find({ listBuckets: bucket, ...this.storeFilter(query) }, PUBLIC)
+        async (bucket) => {
+          const found = await this.model
+            .find(
+              {
+                listBuckets: bucket,
+                ...(organizationId ? { organizationId } : {}),
+                ...this.storeFilter(query),
+              },
+              PUBLIC,
+            )
             .lean<User[]>()
-            .exec(),
+            .exec();
+          return query.words ? found.filter((u) => matchesWords(u, query.words as string[])) : found;
+        },
         (u) => positionOf(query.sort, u),
       ),
     );
-    return pages
-      .flat()
+    return this.pageOf(pages.flat(), query);
+  }
+
+  /** The first `limit` of `rows` after `query.after`, in the query's order. */
+  private pageOf(rows: User[], query: Pick<UserQuery, 'sort' | 'after' | 'limit'>): User[] {
+    return rows
       .map((u) => ({ u, at: positionOf(query.sort, u) }))
+      .filter(({ at }) => !query.after || comparePosition(at, query.after) > 0)
       .sort((a, b) => comparePosition(a.at, b.at))
       .slice(0, query.limit)
       .map(({ u }) => u);
+  }
+
+  /** Whether a search found more than `frequentTerm` users with this term before. */
+  private async isFrequent(term: string): Promise<boolean> {
+    return (await this.marks().countDocuments({ _id: `term|${term}` })) > 0;
+  }
+
+  private async markFrequent(term: string): Promise<void> {
+    await this.marks().replaceOne({ _id: `term|${term}` }, { at: new Date() }, { upsert: true });
+  }
+
+  private marks() {
+    return this.model.db.collection<{ _id: string; at: Date }>(MARKS);
   }
 
   /**
@@ -379,7 +419,7 @@ export class UserRepository {
    * without them, run once at start. Returns how many it changed.
    */
   async fillMissingListing(): Promise<number> {
-    const marks = this.model.db.collection<{ _id: string; at: Date }>('user_list_buckets');
+    const marks = this.marks();
     if (await marks.findOne({ _id: LISTING_FILLED })) return 0;
     const rows = await this.model
       .find({ listBuckets: { $exists: false } }, PUBLIC)
