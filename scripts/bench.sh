@@ -5,4 +5,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 ensure_dependencies
 ensure_signing_secret
 bash infra/start.sh
+npm run --silent build
 exec npx jest -c jest.bench.config.js --runInBand "$@"

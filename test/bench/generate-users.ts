@@ -90,8 +90,11 @@ function csvValue(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** User i (1-based): the first of each block of 50 has no manager and manages the other 49. */
-function userRow(i: number, organizations: string[]): string {
+/** User i (1-based) as its CSV columns: the first of each block of 50 manages the other 49. */
+export function benchUser(
+  i: number,
+  organizations: string[],
+): Record<(typeof USERS_CSV_COLUMNS)[number], string> {
   const block = Math.floor((i - 1) / BLOCK);
   const leader = block * BLOCK + 1;
   const isLeader = i === leader;
@@ -99,23 +102,27 @@ function userRow(i: number, organizations: string[]): string {
   const family = FAMILY_NAMES[i % FAMILY_NAMES.length] ?? '';
   const username = `user${String(i).padStart(8, '0')}`;
   const type = isLeader ? 'employee' : employeeType(i);
-  const values = [
-    externalId(i),
-    `${username}@example.com`,
+  return {
+    externalId: externalId(i),
+    email: `${username}@example.com`,
     username,
-    given,
-    family,
-    `${given} ${family}`,
-    isLeader ? 'Team Lead' : (TITLES[i % TITLES.length] ?? ''),
-    DEPARTMENTS[block % DEPARTMENTS.length] ?? '',
-    type,
+    givenName: given,
+    familyName: family,
+    displayName: `${given} ${family}`,
+    title: isLeader ? 'Team Lead' : (TITLES[i % TITLES.length] ?? ''),
+    department: DEPARTMENTS[block % DEPARTMENTS.length] ?? '',
+    employeeType: type,
     // A whole block shares one organisation, so managers and their reports stay together.
-    organizations[block % organizations.length] ?? '',
-    isLeader ? '' : externalId(leader),
-    isoDay(START_FROM + ((i * 37) % START_SPREAD_DAYS) * DAY_MS),
-    type === 'contractor' ? isoDay(CONTRACT_END_FROM + (i % 365) * DAY_MS) : '',
-  ];
-  return `${values.map(csvValue).join(',')}\n`;
+    organization: organizations[block % organizations.length] ?? '',
+    managerExternalId: isLeader ? '' : externalId(leader),
+    startDate: isoDay(START_FROM + ((i * 37) % START_SPREAD_DAYS) * DAY_MS),
+    endDate: type === 'contractor' ? isoDay(CONTRACT_END_FROM + (i % 365) * DAY_MS) : '',
+  };
+}
+
+function userRow(i: number, organizations: string[]): string {
+  const user = benchUser(i, organizations);
+  return `${USERS_CSV_COLUMNS.map((c) => csvValue(user[c])).join(',')}\n`;
 }
 
 /** 70% employees, 20% contractors, 5% partners, 5% service accounts. */

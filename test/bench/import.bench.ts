@@ -11,46 +11,19 @@
  * collection on FerretDB: at 100,000 users give Jest `--testTimeout` or skip them with BENCH_READS=0.
  * BENCH_NODE_ARGS passes options (e.g. --cpu-prof) to the import's process.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type Collection, type Document } from 'mongodb';
 import { CREATION_OUTBOX } from '@concierge/kit';
-import { BROKERS, createOrg, dropDatabases, MONGO_BASE, ROOT, SEAL_KEY, usersConfig } from '../testkit';
+import { createOrg, dropDatabases, MONGO_BASE, usersConfig } from '../testkit';
 import { startServer as startUsers } from '@concierge/users';
 import { writeUsersCsv } from './generate-users';
+import { runImport } from './lib/import-command';
 
 const N = Number(process.env.BENCH_USERS ?? 1_000);
 const BATCH = 1_000;
 const ORGANIZATIONS = ['HQ', 'SALES', 'OPS', 'RESEARCH'];
-
-function runImport(file: string, mongoUri: string) {
-  const started = performance.now();
-  const run = spawnSync(
-    process.execPath,
-    [
-      // Node options for profiling, e.g. BENCH_NODE_ARGS=--cpu-prof
-      ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
-      join(ROOT, 'services/users/dist/cli/import.js'),
-      file,
-    ],
-    {
-      encoding: 'utf8',
-      timeout: 1_200_000,
-      env: {
-        PATH: process.env.PATH,
-        USERS_MONGO_URI: mongoUri,
-        KAFKA_BROKERS: BROKERS.join(','),
-        CONCIERGE_SEAL_KEY: SEAL_KEY.toString('base64url'),
-        LOG_LEVEL: 'error',
-      },
-    },
-  );
-  const seconds = (performance.now() - started) / 1000;
-  if (run.status !== 0) throw new Error(`import exited ${run.status}: ${run.stderr}\n${run.stdout}`);
-  return { seconds, summary: run.stdout.trim() };
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();

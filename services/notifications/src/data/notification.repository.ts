@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isDuplicateKey } from '@concierge/kit';
+import { findByKeys, isDuplicateKey } from '@concierge/kit';
 import type { NotificationModel, NotificationRecord } from './notification.model';
 
 export type Notification = NotificationRecord;
@@ -18,12 +18,11 @@ export class NotificationRepository {
     }
   }
 
-  /** The notifications of many users in one query, newest first. */
+  /**
+   * The notifications of many users, each user's newest first: one equality per user on
+   * FerretDB, where a `$in` reads the whole collection (kit findByKeys).
+   */
   async forUsers(userIds: readonly string[]): Promise<Notification[]> {
-    return this.model
-      .find({ userId: { $in: [...userIds] } })
-      .sort({ createdAt: -1 })
-      .lean<Notification[]>()
-      .exec();
+    return findByKeys<Notification>(this.model, 'userId', userIds, { sort: { createdAt: -1 } });
   }
 }

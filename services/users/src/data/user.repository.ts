@@ -139,13 +139,13 @@ export class UserRepository {
 
   /** Which of these e-mails and usernames belong to some user already (a dry-run import's check). */
   async takenLogins(emails: string[], usernames: string[]): Promise<Set<string>> {
-    const rows = await this.model
-      .find(
-        { $or: [{ email: { $in: emails } }, { username: { $in: usernames } }] },
-        { email: 1, username: 1 },
-      )
-      .lean<Pick<User, 'email' | 'username'>[]>()
-      .exec();
+    const projection = { email: 1, username: 1 } as const;
+    const rows = [
+      ...(await findByKeys<Pick<User, 'email' | 'username'>>(this.model, 'email', emails, { projection })),
+      ...(await findByKeys<Pick<User, 'email' | 'username'>>(this.model, 'username', usernames, {
+        projection,
+      })),
+    ];
     const foundEmails = new Set(rows.map((r) => r.email));
     const foundUsernames = new Set(rows.map((r) => r.username));
     return new Set([
