@@ -1,6 +1,7 @@
-import type { Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import type { Logger } from '../logger';
+import { mapBounded } from '../storage/batch';
 import { EventContractError, type EventContracts } from './contracts';
 import type { EventEnvelope } from './envelope';
 import type { EventPublisher } from './publisher';
@@ -27,6 +28,23 @@ export interface EventConsumerOptions {
 }
 
 const PROCESSED = 'processed_events';
+
+/**
+ * Throughput. Partitions are handled at once, and within a partition the events of different
+ * keys (aggregates) at once; the events of one key stay in order. Each event costs a few round
+ * trips to the database (the duplicate check, the handler's writes), so one at a time a group
+ * handled about 100 events/s on FerretDB; handled together, their round trips overlap.
+ */
+const PARTITIONS_AT_ONCE = 3;
+const KEYS_AT_ONCE = 8;
+/** Messages handled between two offset commits and heartbeats. */
+const CHUNK = 200;
+
+interface Prepared {
+  message: KafkaMessage;
+  event: EventEnvelope;
+  handler: EventHandler;
+}
 
 /**
  * An idempotent Kafka consumer: validates each event against its contract, skips event ids it
@@ -78,7 +96,11 @@ export class EventConsumer {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await consumer.run({ eachMessage: (payload) => this.handle(payload) });
+    await consumer.run({
+      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
   }
 
   async stop(): Promise<void> {
@@ -100,48 +122,118 @@ export class EventConsumer {
     });
   }
 
-  private async handle({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  /**
+   * Handles a partition's batch in chunks: checks every event of the chunk for a repeat, runs
+   * the handlers (each key's events in order, keys at once), records the events as processed,
+   * and only then resolves their offsets. A crash before that record means a repeat, which the
+   * handlers tolerate; never a loss.
+   */
+  private async handleBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const processed = this.options.db.collection<{ _id: string }>(PROCESSED);
+    for (let from = 0; from < batch.messages.length; from += CHUNK) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(from, from + CHUNK);
+      const prepared: Prepared[] = [];
+      for (const message of chunk) {
+        const ready = await this.prepare(batch.topic, batch.partition, message);
+        if (ready) prepared.push(ready);
+      }
+      const seen = await mapBounded(prepared, KEYS_AT_ONCE, (p) =>
+        processed.findOne({ _id: p.event.id }, { projection: { _id: 1 } }),
+      );
+      // A repeat within the chunk counts as seen too.
+      const ids = new Set<string>();
+      const fresh = prepared.filter((p, i) => {
+        if (seen[i] || ids.has(p.event.id)) return false;
+        ids.add(p.event.id);
+        return true;
+      });
+      const byKey = new Map<string, Prepared[]>();
+      for (const p of fresh) {
+        const key = p.message.key?.toString('utf8') ?? p.event.id;
+        const list = byKey.get(key);
+        if (list) list.push(p);
+        else byKey.set(key, [p]);
+      }
+      // Dead-lettered events stay unrecorded, so that a replay of the dead letters is handled.
+      const handled: Prepared[] = [];
+      await mapBounded([...byKey.values()], KEYS_AT_ONCE, async (events) => {
+        for (const p of events) {
+          if (await this.run(batch.topic, batch.partition, p, heartbeat)) handled.push(p);
+        }
+      });
+      if (handled.length > 0) {
+        const at = new Date();
+        await processed
+          .insertMany(
+            handled.map((p) => ({ _id: p.event.id, type: p.event.type, at }) as { _id: string }),
+            {
+              ordered: false,
+            },
+          )
+          .catch((err: unknown) => {
+            if (!isDuplicateKey(err)) throw err;
+          });
+      }
+      for (const message of chunk) resolveOffset(message.offset);
+      await heartbeat();
+      await commitOffsetsIfNecessary();
+    }
+  }
+
+  /** The event and its handler; null when there is none, or when the message went to the dead letters. */
+  private async prepare(topic: string, partition: number, message: KafkaMessage): Promise<Prepared | null> {
     let event: EventEnvelope;
     try {
       event = parse(message);
       this.options.contracts.validate(event);
     } catch (err) {
       await this.deadLetter(topic, partition, message, reasonOf(err), 0);
-      return;
+      return null;
     }
     const handler = this.options.handlers[event.type];
-    if (!handler) return; // another event type on the same aggregate topic
+    if (!handler) return null; // another event type on the same aggregate topic
+    return { message, event, handler };
+  }
+
+  /**
+   * Runs one handler, retrying with backoff; a contract fault or exhausted retries dead-letter
+   * the event. True when it was handled.
+   */
+  private async run(
+    topic: string,
+    partition: number,
+    { message, event, handler }: Prepared,
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
     const logger = this.logger.child({
       correlationId: event.correlationid,
       eventId: event.id,
       type: event.type,
     });
-    const processed = this.options.db.collection<{ _id: string }>(PROCESSED);
-    if (await processed.findOne({ _id: event.id }, { projection: { _id: 1 } })) {
-      logger.debug('duplicate event skipped');
-      return;
-    }
     for (let attempt = 1; ; attempt++) {
       try {
         await handler(event, { logger });
-        break;
+        return true;
       } catch (err) {
         const delay = err instanceof EventContractError ? null : nextDelay(this.retry, attempt);
         if (delay === null) {
           logger.error({ err, attempt }, 'event handling failed; sending to the dead-letter topic');
           await this.deadLetter(topic, partition, message, reasonOf(err), attempt);
-          return;
+          return false;
         }
         logger.warn({ err, attempt, delay }, 'event handling failed; retrying');
         await sleep(delay);
         await heartbeat();
       }
     }
-    await processed
-      .insertOne({ _id: event.id, type: event.type, at: new Date() } as { _id: string })
-      .catch((err: unknown) => {
-        if (!isDuplicateKey(err)) throw err;
-      });
   }
 
   private async deadLetter(

@@ -2,7 +2,7 @@ import { createLogger } from '../logger';
 import type { EventHandler } from './consumer';
 import { EventContracts } from './contracts';
 import { createEvent } from './envelope';
-import { combineHandlers, handleEach } from './handlers';
+import { combineHandlers, handleEach, oneAtATime } from './handlers';
 
 const context = { logger: createLogger('handlers-spec', 'silent') };
 const event = createEvent('/concierge/test', {
@@ -77,5 +77,25 @@ describe('known event types', () => {
     expect(() => contracts.validate(onBehalf)).not.toThrow();
     expect(() => contracts.validate({ ...onBehalf, onbehalfof: '' })).toThrow(/envelope/);
     expect('onbehalfof' in event).toBe(false);
+  });
+});
+
+describe('oneAtATime', () => {
+  it('runs the handlers one after the other, and a failure does not stop the next', async () => {
+    const log: string[] = [];
+    const slow =
+      (name: string, ms: number, fail = false) =>
+      async () => {
+        log.push(`start ${name}`);
+        await new Promise((r) => setTimeout(r, ms));
+        log.push(`end ${name}`);
+        if (fail) throw new Error(name);
+      };
+    const map = oneAtATime({ a: slow('a', 20, true), b: slow('b', 1) });
+    const event = {} as Parameters<EventHandler>[0];
+    const context = {} as Parameters<EventHandler>[1];
+    const results = await Promise.allSettled([map.a?.(event, context), map.b?.(event, context)]);
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b']);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
   });
 });

@@ -30,3 +30,22 @@ export function combineHandlers(...maps: HandlerMap[]): HandlerMap {
     ]),
   );
 }
+
+/**
+ * The same handlers, run one at a time in this process, whatever their keys and partitions: for
+ * handlers whose events depend on each other across keys (an HR record naming a manager that
+ * another record creates). The consumer otherwise handles different keys at once.
+ */
+export function oneAtATime(map: HandlerMap): HandlerMap {
+  let last: Promise<unknown> = Promise.resolve();
+  return Object.fromEntries(
+    Object.entries(map).map(([type, handler]): [string, EventHandler] => [
+      type,
+      (event, context) => {
+        const run = last.then(() => handler(event, context));
+        last = run.catch(() => undefined);
+        return run;
+      },
+    ]),
+  );
+}

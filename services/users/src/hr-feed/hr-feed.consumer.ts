@@ -4,6 +4,7 @@ import {
   type EventEnvelope,
   type EventHandler,
   type HandlerMap,
+  oneAtATime,
 } from '@concierge/kit';
 import type { CredentialEffects } from '../credentials/provisioning';
 import type { OrganizationRepository } from '../data/organization.repository';
@@ -43,11 +44,13 @@ export interface HrFeedDeps {
  * written); anything else (the database away) is an ordinary error the consumer retries.
  */
 export function hrFeedHandlers(deps: HrFeedDeps): HandlerMap {
-  return {
+  // One record at a time: a report's record and its manager's, handled at once, could each miss
+  // the other (the report's wait written after the manager's upsert looked for waits).
+  return oneAtATime({
     [HR_JOINER]: onPerson(deps, { mustExist: false }),
     [HR_MOVER]: onPerson(deps, { mustExist: true }),
     [HR_LEAVER]: onLeaver(deps),
-  };
+  });
 }
 
 /** The use-case dependencies for one record: the feed acts, in the record's correlation. */
