@@ -51,10 +51,12 @@ export async function startBenchStack(label: string, basePort: number, logDir: s
     LOG_LEVEL: 'warn',
   };
   const urls: Record<string, string> = {};
+  // A run of its own: an earlier run stopped half-way leaves its databases behind.
+  const run = Date.now().toString(36);
   for (const [i, service] of SERVICES.entries()) {
     const port = basePort + 1 + i;
-    databases[service.name] = `bench-${label}-${service.name}`;
-    groups[service.name] = `bench-${label}-${service.name}-${Date.now()}`;
+    databases[service.name] = `bench-${label}-${run}-${service.name}`;
+    groups[service.name] = `bench-${label}-${run}-${service.name}`;
     urls[service.name] = `http://127.0.0.1:${port}`;
     await startAtEnd(groups[service.name] as string);
     const log = createWriteStream(join(logDir, `${label}-${service.name}.log`));

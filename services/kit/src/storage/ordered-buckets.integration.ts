@@ -42,6 +42,13 @@ describe('ordered bucket lists on the database that infra/ runs', () => {
   const list = new Map<string, OrderedBuckets>();
   const buckets = () => list.get('one') as OrderedBuckets;
 
+  const options = (extra: { heavyViewMs?: number } = {}) => ({
+    heavyAt: 20,
+    orders: [ORDER],
+    scan: async (bucket: string) => (await rows.find({ buckets: bucket }).toArray()).map(positionOf),
+    settleMs: 1_500,
+    ...extra,
+  });
   const read = (kind?: Row['kind']) => async (bucket: string) => {
     const found = await rows.find({ buckets: bucket, ...(kind ? { kind } : {}) }).toArray();
     reads += found.length;
@@ -53,7 +60,7 @@ describe('ordered bucket lists on the database that infra/ runs', () => {
     db = connection.db as Db;
     rows = db.collection<Row>('rows');
     await rows.createIndex({ buckets: 1 });
-    list.set('one', new OrderedBuckets(db, { heavyAt: 20 }));
+    list.set('one', new OrderedBuckets(db, options()));
     const docs: Row[] = [];
     for (let i = 0; i < COUNT; i++) {
       const key = keyOf(i);
@@ -113,7 +120,7 @@ describe('ordered bucket lists on the database that infra/ runs', () => {
     const names = bucketNames(SCOPE, ORDER, { key, id: moved._id });
     await buckets().ensure([{ scope: SCOPE, order: ORDER, at: { key, id: moved._id } }]);
     await rows.updateOne({ _id: moved._id }, { $set: { key, buckets: names } });
-    const fresh = new OrderedBuckets(db, { heavyAt: 20 });
+    const fresh = new OrderedBuckets(db, options());
     const all: Row[] = [];
     let after: BucketPosition | undefined;
     for (;;) {
@@ -125,6 +132,45 @@ describe('ordered bucket lists on the database that infra/ runs', () => {
     expect(all).toHaveLength(COUNT);
     expect(all[all.length - 1]?._id).toBe(moved._id);
     expect(all.filter((r) => r._id === moved._id)).toHaveLength(1);
+  });
+
+  it('when a writer still saw a bucket light as it turned heavy, then its row is listed once the split has looked again', async () => {
+    const late = new OrderedBuckets(db, options({ heavyViewMs: 60_000 }));
+    const scope = 'late';
+    const row = (i: number, key: string): Row => {
+      const _id = `late-${String(i).padStart(3, '0')}`;
+      return { _id, key, kind: 'a', buckets: bucketNames(scope, ORDER, { key, id: _id }) };
+    };
+    const write = async (writer: OrderedBuckets, docs: Row[]) => {
+      await writer.ensure(docs.map((d) => ({ scope, order: ORDER, at: positionOf(d) })));
+      await rows.insertMany(docs);
+    };
+    await write(late, [row(0, 'qa')]); // its view of the heavy buckets is taken now, and kept
+    await write(
+      buckets(),
+      Array.from({ length: 25 }, (_, i) => row(i + 1, `qb${String(i).padStart(2, '0')}`)),
+    );
+    await write(buckets(), [row(26, 'qc')]); // past the mark: "q" splits
+    await write(late, [row(27, 'qz')]); // records "q" only, as if it were light
+    const listed = async () => {
+      const page = await new OrderedBuckets(db, options()).page(
+        scope,
+        ORDER,
+        undefined,
+        100,
+        read(),
+        positionOf,
+      );
+      return page.map((r) => r._id);
+    };
+    expect((await db.collection('list_buckets').findOne({ _id: `${scope}|k0|q` as never }))?.heavy).toBe(
+      true,
+    );
+    expect(await listed()).not.toContain('late-027'); // until the split looks again
+    await buckets().settled();
+    expect(await listed()).toEqual(
+      Array.from({ length: 28 }, (_, i) => `late-${String(i).padStart(3, '0')}`),
+    );
   });
 
   it('when a small bucket is looked up, then PostgreSQL serves the array field from an index', async () => {

@@ -103,7 +103,21 @@ export class UserRepository {
     this.frequentTerm = options.frequentTerm ?? FREQUENT_TERM;
     this.buckets = OrderedBuckets.of(model.db.db as NonNullable<typeof model.db.db>, {
       collectionName: MARKS,
+      orders: Object.values(USER_ORDERS),
+      scan: async (bucket, order) => {
+        const sort = (Object.keys(USER_ORDERS) as UserSortField[]).find((k) => USER_ORDERS[k] === order);
+        const rows = await this.model
+          .find({ listBuckets: bucket }, { _id: 1, displayName: 1, email: 1, createdAt: 1 })
+          .lean<Pick<User, '_id' | 'displayName' | 'email' | 'createdAt'>[]>()
+          .exec();
+        return rows.map((u) => positionOf(sort as UserSortField, u));
+      },
     });
+  }
+
+  /** Waits for the second looks of list splits this process made (see OrderedBuckets). */
+  async listingSettled(): Promise<void> {
+    await this.buckets.settled();
   }
 
   /** The listing fields of `users` after a write, their buckets recorded first (see OrderedBuckets). */
