@@ -42,11 +42,10 @@ describe('ordered bucket lists on the database that infra/ runs', () => {
   const list = new Map<string, OrderedBuckets>();
   const buckets = () => list.get('one') as OrderedBuckets;
 
-  const options = (extra: { heavyViewMs?: number } = {}) => ({
+  const options = (extra: { viewMs?: number } = {}) => ({
     heavyAt: 20,
     orders: [ORDER],
     scan: async (bucket: string) => (await rows.find({ buckets: bucket }).toArray()).map(positionOf),
-    settleMs: 1_500,
     ...extra,
   });
   const read = (kind?: Row['kind']) => async (bucket: string) => {
@@ -134,16 +133,18 @@ describe('ordered bucket lists on the database that infra/ runs', () => {
     expect(all.filter((r) => r._id === moved._id)).toHaveLength(1);
   });
 
-  it('when a writer still saw a bucket light as it turned heavy, then its row is listed once the split has looked again', async () => {
-    const late = new OrderedBuckets(db, options({ heavyViewMs: 60_000 }));
+  it('when a writer still saw a bucket light as it split, then its row is listed once the writer has looked after writing', async () => {
+    const late = new OrderedBuckets(db, options({ viewMs: 60_000 }));
     const scope = 'late';
     const row = (i: number, key: string): Row => {
       const _id = `late-${String(i).padStart(3, '0')}`;
       return { _id, key, kind: 'a', buckets: bucketNames(scope, ORDER, { key, id: _id }) };
     };
-    const write = async (writer: OrderedBuckets, docs: Row[]) => {
-      await writer.ensure(docs.map((d) => ({ scope, order: ORDER, at: positionOf(d) })));
+    const entries = (docs: Row[]) => docs.map((d) => ({ scope, order: ORDER, at: positionOf(d) }));
+    const write = async (writer: OrderedBuckets, docs: Row[], after = true) => {
+      await writer.ensure(entries(docs));
       await rows.insertMany(docs);
+      if (after) await writer.written(entries(docs));
     };
     await write(late, [row(0, 'qa')]); // its view of the heavy buckets is taken now, and kept
     await write(
@@ -151,7 +152,7 @@ describe('ordered bucket lists on the database that infra/ runs', () => {
       Array.from({ length: 25 }, (_, i) => row(i + 1, `qb${String(i).padStart(2, '0')}`)),
     );
     await write(buckets(), [row(26, 'qc')]); // past the mark: "q" splits
-    await write(late, [row(27, 'qz')]); // records "q" only, as if it were light
+    await write(late, [row(27, 'qz')], false); // records "q" only, as if it were light
     const listed = async () => {
       const page = await new OrderedBuckets(db, options()).page(
         scope,
@@ -166,8 +167,8 @@ describe('ordered bucket lists on the database that infra/ runs', () => {
     expect((await db.collection('list_buckets').findOne({ _id: `${scope}|k0|q` as never }))?.heavy).toBe(
       true,
     );
-    expect(await listed()).not.toContain('late-027'); // until the split looks again
-    await buckets().settled();
+    expect(await listed()).not.toContain('late-027'); // until the writer looks after its write
+    await late.written(entries([row(27, 'qz')]));
     expect(await listed()).toEqual(
       Array.from({ length: 28 }, (_, i) => `late-${String(i).padStart(3, '0')}`),
     );

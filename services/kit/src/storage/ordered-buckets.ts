@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from '../events/consumer';
+import { mapBounded } from './batch';
 
 /**
  * Sorted, paginated lists by equality. FerretDB sorts and limits in Go after reading every
@@ -16,11 +17,15 @@ import { isDuplicateKey } from '../events/consumer';
  * a bucket marked heavy is walked through its children one level down, any other is read whole
  * with one equality query. The walk stops once the buckets it has read, each complete, hold the
  * page. A page costs the few buckets around its position, not the list. The directory holds the
- * first level and the children of heavy buckets only: a writer records a row's buckets down to the
- * first one that is not heavy, before it writes the row. A bucket turns heavy (a split) once it
- * holds more than `heavyAt` rows: its children are recorded from its rows, then it is marked,
- * and its rows are looked at again a little later for rows written meanwhile by writers that still
- * saw it light.
+ * first level and the children of heavy buckets only, so a bulk write adds few entries.
+ *
+ * A bucket turns heavy (a split) once it holds more than `heavyAt` rows: it is marked splitting
+ * (with the minute, so writers find recent splits by equality), its children are recorded from
+ * its rows, and then it is marked heavy, which is when walks start reading it through them. A
+ * writer records a row's buckets down to the first that is neither, before it writes the row,
+ * and after the write looks at the splits begun since its last look, recording the row's child
+ * under each. Either its look comes after the split began, or its write came before the split
+ * read the bucket's rows: the child is recorded either way, with no waiting.
  */
 
 /** One sort order: a short name, and the lengths of key and then of id its levels cut, growing. */
@@ -37,6 +42,13 @@ export interface BucketPosition {
 }
 
 const TAB = '\t';
+
+/** Splits of one bulk write sent to the database at once (each reads a bucket, writes three times). */
+const SPLITS_AT_ONCE = 8;
+
+function minuteOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16);
+}
 
 function levelCount(order: BucketOrder): number {
   return order.keyLevels.length + order.idLevels.length;
@@ -81,6 +93,8 @@ export interface BucketEntry {
 
 interface BucketNode {
   _id: string;
+  /** The minute a split of this bucket began (its children are being recorded). */
+  splitting?: string;
   /** The bucket one level up (`scope|order|` above the first level). */
   parent: string;
   /** Read through its children: it held more rows than a page should read. */
@@ -100,10 +114,8 @@ export interface OrderedBucketsOptions {
   orders: readonly BucketOrder[];
   /** The positions of every row in `bucket` in `order` (a split reads them to record children). */
   scan: (bucket: string, order: BucketOrder) => Promise<BucketPosition[]>;
-  /** How old a writer's view of the heavy buckets may be. */
-  heavyViewMs?: number;
-  /** When a split looks at the bucket's rows again (longer than a write takes, view included). */
-  settleMs?: number;
+  /** How old a writer's view of the splits may be before a write (after one it looks again). */
+  viewMs?: number;
 }
 
 /** A bucket's rows as the caller reads them: the documents whose bucket field holds `bucket`. */
@@ -127,16 +139,15 @@ export class OrderedBuckets {
 
   private readonly heavyAt: number;
   private readonly rememberAtMost: number;
-  private readonly heavyViewMs: number;
-  private readonly settleMs: number;
+  private readonly viewMs: number;
   private readonly known = new Set<string>();
   private readonly counted = new Map<string, number>();
   private readonly nodes: Collection<BucketNode>;
   private indexed: Promise<unknown> | undefined;
-  private heavy = new Set<string>();
-  private heavyReadAt = 0;
-  private heavyRead: Promise<void> | undefined;
-  private readonly settling = new Set<Promise<void>>();
+  /** Buckets whose rows need their children recorded: splitting or heavy, as last looked at. */
+  private readonly split = new Set<string>();
+  private lookedAt = 0;
+  private looking: Promise<void> | undefined;
 
   constructor(
     db: Db,
@@ -145,15 +156,15 @@ export class OrderedBuckets {
     this.nodes = db.collection<BucketNode>(options.collectionName ?? 'list_buckets');
     this.heavyAt = options.heavyAt ?? 40;
     this.rememberAtMost = options.rememberAtMost ?? 200_000;
-    this.heavyViewMs = options.heavyViewMs ?? 1_000;
-    this.settleMs = options.settleMs ?? 5_000;
+    this.viewMs = options.viewMs ?? 1_000;
   }
 
-  /** The indexes of the walk's child lookups and of the writers' look at heavy buckets. */
+  /** The indexes of the walk's child lookups and of the writers' looks at splits. */
   private ready(): Promise<unknown> {
     this.indexed ??= Promise.all([
       this.nodes.createIndex({ parent: 1 }),
       this.nodes.createIndex({ heavy: 1 }),
+      this.nodes.createIndex({ splitting: 1 }),
     ]).catch((err: unknown) => {
       this.indexed = undefined;
       throw err;
@@ -161,28 +172,52 @@ export class OrderedBuckets {
     return this.indexed;
   }
 
-  /** The heavy buckets, as seen at most `heavyViewMs` ago (a bucket never turns light again). */
-  private async heavyBuckets(): Promise<Set<string>> {
-    if (Date.now() - this.heavyReadAt > this.heavyViewMs) {
-      this.heavyRead ??= (async () => {
-        const started = Date.now();
-        const rows = await this.nodes.find({ heavy: true }, { projection: { _id: 1 } }).toArray();
-        for (const row of rows) this.heavy.add(row._id);
-        this.heavyReadAt = started;
-      })().finally(() => (this.heavyRead = undefined));
-      await this.heavyRead;
-    }
-    return this.heavy;
+  /**
+   * Brings the view of split buckets up to date: every heavy bucket the first time, then the
+   * splits begun in each minute since the last look (one equality each), looking a minute back
+   * for writes of other processes still in flight.
+   */
+  private async look(force: boolean): Promise<void> {
+    if (!force && Date.now() - this.lookedAt < this.viewMs) return;
+    while (this.looking) await this.looking;
+    if (!force && Date.now() - this.lookedAt < this.viewMs) return;
+    this.looking = (async () => {
+      const started = Date.now();
+      if (this.lookedAt === 0) {
+        for (const row of await this.nodes.find({ heavy: true }, { projection: { _id: 1 } }).toArray()) {
+          this.split.add(row._id);
+        }
+      }
+      const from = Math.floor(((this.lookedAt || started) - 60_000) / 60_000);
+      for (let minute = from; minute <= Math.floor(started / 60_000); minute++) {
+        const at = minuteOf(minute * 60_000);
+        for (const row of await this.nodes.find({ splitting: at }, { projection: { _id: 1 } }).toArray()) {
+          this.split.add(row._id);
+        }
+      }
+      this.lookedAt = started;
+    })().finally(() => (this.looking = undefined));
+    await this.looking;
   }
 
   /**
    * Records the buckets of rows about to be written, before they are written: each row's buckets
-   * down to the first that is not heavy. A bucket this process has counted past `heavyAt` rows is
-   * split on the way, and the rows are recorded under it again.
+   * down to the first that is not split. A bucket this process has counted past `heavyAt` rows is
+   * split on the way. Call `written` with the same entries once the rows are written.
    */
   async ensure(entries: readonly BucketEntry[]): Promise<void> {
     await this.ready();
-    const heavy = await this.heavyBuckets();
+    await this.look(false);
+    await this.record(entries, true);
+  }
+
+  /** After the rows of `ensure` were written: their children under splits begun meanwhile. */
+  async written(entries: readonly BucketEntry[]): Promise<void> {
+    await this.look(true);
+    await this.record(entries, false);
+  }
+
+  private async record(entries: readonly BucketEntry[], count: boolean): Promise<void> {
     const fresh = new Map<string, BucketNode>();
     const splits = new Map<string, { order: BucketOrder; level: number }>();
     for (const { scope, order, at } of entries) {
@@ -191,22 +226,24 @@ export class OrderedBuckets {
       for (let level = 0; level <= last; level++) {
         const name = bucketName(scope, order, level, levelPrefix(order, level, at));
         if (!this.known.has(name)) fresh.set(name, { _id: name, parent });
-        const isHeavy = heavy.has(name);
-        if (!isHeavy && level < last) {
-          const count = (this.counted.get(name) ?? 0) + 1;
-          if (this.counted.size < this.rememberAtMost || this.counted.has(name))
-            this.counted.set(name, count);
-          if (count > this.heavyAt) splits.set(name, { order, level });
+        const isSplit = this.split.has(name);
+        if (count && !isSplit && level < last) {
+          const seen = (this.counted.get(name) ?? 0) + 1;
+          if (this.counted.size < this.rememberAtMost || this.counted.has(name)) this.counted.set(name, seen);
+          if (seen > this.heavyAt) splits.set(name, { order, level });
         }
-        if (!isHeavy) break;
+        if (!isSplit) break;
         parent = name;
       }
     }
     await this.insertNodes([...fresh.values()]);
     if (splits.size === 0) return;
-    for (const [name, { order, level }] of splits) await this.split(name, order, level);
-    // The rows under a bucket split just now also need their buckets one level down.
-    await this.ensure(entries);
+    await mapBounded([...splits], SPLITS_AT_ONCE, ([name, { order, level }]) =>
+      this.splitBucket(name, order, level),
+    );
+    // The rows under a bucket split just now need their buckets one level down too; they were
+    // counted once already (counting them again would split buckets long before they are heavy).
+    await this.record(entries, false);
   }
 
   private async insertNodes(nodes: BucketNode[]): Promise<void> {
@@ -233,26 +270,14 @@ export class OrderedBuckets {
     return [...children.values()];
   }
 
-  /**
-   * Turns a bucket heavy: records the children of its rows, marks it, and after `settleMs` looks
-   * at its rows again for those written meanwhile by writers that still saw it light.
-   */
-  private async split(name: string, order: BucketOrder, level: number): Promise<void> {
-    if (this.heavy.has(name)) return;
+  /** Splits a bucket: marked splitting, its rows' children recorded, then marked heavy. */
+  private async splitBucket(name: string, order: BucketOrder, level: number): Promise<void> {
+    if (this.split.has(name)) return;
+    await this.nodes.updateOne({ _id: name }, { $set: { splitting: minuteOf(Date.now()) } });
+    this.split.add(name);
+    this.counted.delete(name);
     await this.insertNodes(await this.childrenOf(name, order, level));
     await this.markHeavy(name);
-    this.heavy.add(name);
-    this.counted.delete(name);
-    const settle: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, this.settleMs).unref())
-      .then(async () => this.insertNodes(await this.childrenOf(name, order, level)))
-      .catch(() => undefined)
-      .finally(() => this.settling.delete(settle));
-    this.settling.add(settle);
-  }
-
-  /** Waits for the second looks of the splits in flight (before a bulk writer exits). */
-  async settled(): Promise<void> {
-    await Promise.all([...this.settling]);
   }
 
   private async markHeavy(name: string): Promise<void> {
@@ -288,7 +313,7 @@ export class OrderedBuckets {
         }
         const found = await read(child._id);
         // A bucket this big turns heavy; this page still reads it whole.
-        if (found.length > this.heavyAt && level < last) await this.split(child._id, order, level);
+        if (found.length > this.heavyAt && level < last) await this.splitBucket(child._id, order, level);
         const later = after ? found.filter((row) => comparePositions(position(row), after) > 0) : found;
         later.sort((a, b) => comparePositions(position(a), position(b)));
         rows.push(...later);

@@ -115,11 +115,6 @@ export class UserRepository {
     });
   }
 
-  /** Waits for the second looks of list splits this process made (see OrderedBuckets). */
-  async listingSettled(): Promise<void> {
-    await this.buckets.settled();
-  }
-
   /** The listing fields of `users` after a write, their buckets recorded first (see OrderedBuckets). */
   private async listed<T extends Parameters<typeof listingFields>[0]>(
     users: readonly T[],
@@ -127,6 +122,11 @@ export class UserRepository {
     const rows = users.map((u) => ({ ...u, ...listingFields(u) }));
     await this.buckets.ensure(rows.flatMap((r) => listEntries(r)));
     return rows;
+  }
+
+  /** After `listed` rows were written: their buckets under splits begun meanwhile (OrderedBuckets). */
+  private async written(rows: readonly Parameters<typeof listEntries>[0][]): Promise<void> {
+    await this.buckets.written(rows.flatMap((r) => listEntries(r)));
   }
 
   async findById(id: string): Promise<User | null> {
@@ -297,6 +297,7 @@ export class UserRepository {
         ...withDueBucket(row as typeof user),
         ...outboxInsert(events),
       });
+      await this.written([created.toObject()]);
       return plainUser(created.toObject());
     } catch (err) {
       if (isDuplicateKey(err)) throw new DuplicateUserError(await this.duplicateField(user));
@@ -336,6 +337,7 @@ export class UserRepository {
     const unset = Object.fromEntries((change.unset ?? []).map((k) => [k, 1]));
     const relisted = LISTING_INPUTS.some((field) => field in change.set);
     try {
+      let listedRow: User | undefined;
       const result = await withDocumentLocks([key], async () => {
         let listing = {};
         if (relisted) {
@@ -343,6 +345,7 @@ export class UserRepository {
           const current = await this.model.findById(id, PUBLIC).lean<User>().exec();
           if (!current || current.outboxSeq !== expectedSeq) return { modifiedCount: 0 };
           const [row] = await this.listed([{ ...current, ...change.set }]);
+          listedRow = row;
           listing = { listBuckets: row?.listBuckets, searchTerms: row?.searchTerms };
         }
         return this.model
@@ -356,6 +359,7 @@ export class UserRepository {
           )
           .exec();
       });
+      if (result.modifiedCount === 1 && listedRow) await this.written([listedRow]);
       return result.modifiedCount === 1;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
@@ -439,7 +443,8 @@ export class UserRepository {
       .find({ listBuckets: { $exists: false } }, PUBLIC)
       .lean<User[]>()
       .exec();
-    for (const row of await this.listed(rows)) {
+    const listed = await this.listed(rows);
+    for (const row of listed) {
       const key = documentKey(this.model.collection.collectionName, row._id);
       await withDocumentLocks([key], () =>
         this.model
@@ -450,6 +455,7 @@ export class UserRepository {
           .exec(),
       );
     }
+    await this.written(listed);
     await marks.replaceOne({ _id: LISTING_FILLED }, { at: new Date() }, { upsert: true });
     return rows.length;
   }
@@ -460,8 +466,14 @@ export class UserRepository {
    * its own row; the error's `writeErrors` name them.
    */
   async insertMany(users: readonly User[]): Promise<void> {
-    const docs = (await this.listed(users)).map((u) => ({ ...withDueBucket(u), ...outboxInsert([]) }));
-    await this.model.collection.insertMany(docs as never[], { ordered: false });
+    const rows = await this.listed(users);
+    const docs = rows.map((u) => ({ ...withDueBucket(u), ...outboxInsert([]) }));
+    try {
+      await this.model.collection.insertMany(docs as never[], { ordered: false });
+    } finally {
+      // Rows a duplicate key refused only cost a look at their buckets.
+      await this.written(rows);
+    }
   }
 
   /** Users written before their manager existed, waiting for that manager (see PendingManagerRecord). */
