@@ -44,7 +44,6 @@ describe('ordered bucket lists on the database that infra/ runs', () => {
 
   const options = (extra: { viewMs?: number } = {}) => ({
     heavyAt: 20,
-    orders: [ORDER],
     scan: async (bucket: string) => (await rows.find({ buckets: bucket }).toArray()).map(positionOf),
     ...extra,
   });

@@ -43,6 +43,9 @@ export interface BucketPosition {
 
 const TAB = '\t';
 
+/** Minutes looked at one by one after a pause; a longer pause reads every heavy bucket instead. */
+const LOOK_BACK_MINUTES = 5;
+
 /** Splits of one bulk write sent to the database at once (each reads a bucket, writes three times). */
 const SPLITS_AT_ONCE = 8;
 
@@ -110,8 +113,6 @@ export interface OrderedBucketsOptions {
   heavyAt?: number;
   /** Directory entries remembered as written, so a bulk write inserts each only once. */
   rememberAtMost?: number;
-  /** The orders whose buckets this directory holds. */
-  orders: readonly BucketOrder[];
   /** The positions of every row in `bucket` in `order` (a split reads them to record children). */
   scan: (bucket: string, order: BucketOrder) => Promise<BucketPosition[]>;
   /** How old a writer's view of the splits may be before a write (after one it looks again). */
@@ -173,9 +174,9 @@ export class OrderedBuckets {
   }
 
   /**
-   * Brings the view of split buckets up to date: every heavy bucket the first time, then the
-   * splits begun in each minute since the last look (one equality each), looking a minute back
-   * for writes of other processes still in flight.
+   * Brings the view of split buckets up to date: every heavy bucket the first time (and after a
+   * pause of more than LOOK_BACK_MINUTES, when that is fewer queries), then the splits begun in
+   * each minute since the last look (one equality each), a minute back for splits in flight.
    */
   private async look(force: boolean): Promise<void> {
     if (!force && Date.now() - this.lookedAt < this.viewMs) return;
@@ -183,12 +184,14 @@ export class OrderedBuckets {
     if (!force && Date.now() - this.lookedAt < this.viewMs) return;
     this.looking = (async () => {
       const started = Date.now();
-      if (this.lookedAt === 0) {
+      const paused = started - this.lookedAt > LOOK_BACK_MINUTES * 60_000;
+      if (paused) {
         for (const row of await this.nodes.find({ heavy: true }, { projection: { _id: 1 } }).toArray()) {
           this.split.add(row._id);
         }
       }
-      const from = Math.floor(((this.lookedAt || started) - 60_000) / 60_000);
+      // Heavy buckets were all read after a pause; of the splits, only those still in flight matter.
+      const from = Math.floor(((paused ? started : this.lookedAt) - 60_000) / 60_000);
       for (let minute = from; minute <= Math.floor(started / 60_000); minute++) {
         const at = minuteOf(minute * 60_000);
         for (const row of await this.nodes.find({ splitting: at }, { projection: { _id: 1 } }).toArray()) {

@@ -103,7 +103,6 @@ export class UserRepository {
     this.frequentTerm = options.frequentTerm ?? FREQUENT_TERM;
     this.buckets = OrderedBuckets.of(model.db.db as NonNullable<typeof model.db.db>, {
       collectionName: MARKS,
-      orders: Object.values(USER_ORDERS),
       scan: async (bucket, order) => {
         const sort = (Object.keys(USER_ORDERS) as UserSortField[]).find((k) => USER_ORDERS[k] === order);
         const rows = await this.model
