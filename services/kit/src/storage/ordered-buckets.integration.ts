@@ -173,6 +173,75 @@ describe('ordered bucket lists on the database that infra/ runs', () => {
     );
   });
 
+  describe('splits of one bulk write', () => {
+    const scanned: string[] = [];
+    const counting = () =>
+      new OrderedBuckets(db, {
+        ...options(),
+        scan: async (bucket: string) => {
+          scanned.push(bucket);
+          return (await rows.find({ buckets: bucket }).toArray()).map(positionOf);
+        },
+      });
+    const rowsOf = (scope: string, from: number, count: number, key: (i: number) => string): Row[] =>
+      Array.from({ length: count }, (_, n) => {
+        const i = from + n;
+        const _id = `${scope}-${String(i).padStart(4, '0')}`;
+        return { _id, key: key(i), kind: 'a', buckets: bucketNames(scope, ORDER, { key: key(i), id: _id }) };
+      });
+    const write = async (writer: OrderedBuckets, scope: string, docs: Row[]) => {
+      const entries = docs.map((d) => ({ scope, order: ORDER, at: positionOf(d) }));
+      await writer.ensure(entries);
+      await rows.insertMany(docs);
+      await writer.written(entries);
+    };
+    const listAll = async (scope: string) => {
+      const page = await new OrderedBuckets(db, options()).page(
+        scope,
+        ORDER,
+        undefined,
+        1_000,
+        read(),
+        positionOf,
+      );
+      return page.map((r) => r._id);
+    };
+    const heavyOf = async (scope: string) =>
+      (await db.collection('list_buckets').find({ heavy: true }).toArray())
+        .map((n) => String(n._id))
+        .filter((id) => id.startsWith(`${scope}|`))
+        .sort();
+
+    it('when one write alone fills new buckets past the mark, then they are recorded heavy down the levels without reading a row', async () => {
+      scanned.length = 0;
+      const scope = 'born';
+      const docs = rowsOf(scope, 0, 300, (i) => `same name ${i % 3}`);
+      await write(counting(), scope, docs);
+      expect(scanned).toEqual([]);
+      // "s", "sa", "same" hold all 300 rows; each "same name n" key holds 100, cut by their ids.
+      expect(await heavyOf(scope)).toEqual([`${scope}|k0|s`, `${scope}|k1|sa`, `${scope}|k2|same`]);
+      expect(await listAll(scope)).toEqual(
+        [...docs].sort((a, b) => comparePositions(positionOf(a), positionOf(b))).map((d) => d._id),
+      );
+    });
+
+    it('when another writer recorded the bucket first, then the split reads the rows stored in it and lists them all', async () => {
+      scanned.length = 0;
+      const scope = 'shared';
+      const first = rowsOf(scope, 0, 5, (i) => `xa${i}`);
+      await write(counting(), scope, first);
+      const second = rowsOf(scope, 5, 60, (i) => `xb${i}`);
+      await write(counting(), scope, second); // a writer that never saw "x" recorded
+      expect(scanned).toContain(`${scope}|k0|x`);
+      expect(await heavyOf(scope)).toContain(`${scope}|k0|x`);
+      expect(await listAll(scope)).toEqual(
+        [...first, ...second]
+          .sort((a, b) => comparePositions(positionOf(a), positionOf(b)))
+          .map((d) => d._id),
+      );
+    });
+  });
+
   it('when a small bucket is looked up, then PostgreSQL serves the array field from an index', async () => {
     const explained = await db.command({
       explain: {

@@ -26,6 +26,12 @@ import { mapBounded } from './batch';
  * and after the write looks at the splits begun since its last look, recording the row's child
  * under each. Either its look comes after the split began, or its write came before the split
  * read the bucket's rows: the child is recorded either way, with no waiting.
+ *
+ * A bulk write counts its rows at every level they reach, so a bucket it fills splits in the same
+ * write, and the rows go on down. A bucket it records for the first time under a heavy bucket has
+ * no stored row to read: one that the write alone makes heavy is recorded heavy from the start.
+ * A split seeds its children's counts with the rows it read, so a child that is already heavy
+ * splits at its next write instead of growing for one more.
  */
 
 /** One sort order: a short name, and the lengths of key and then of id its levels cut, growing. */
@@ -51,6 +57,25 @@ const SPLITS_AT_ONCE = 8;
 
 function minuteOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16);
+}
+
+/** Whether a parent is a list's root (`scope|order`, above the first level). */
+function isRoot(parent: string): boolean {
+  return parent.indexOf('|') === parent.lastIndexOf('|');
+}
+
+/** The indexes of the documents an unordered insertMany failed to insert (all, when unknown). */
+function failedIndexes(err: unknown, count: number): Set<number> {
+  const errors = (err as { writeErrors?: unknown }).writeErrors;
+  const list = Array.isArray(errors) ? errors : errors ? [errors] : [];
+  const indexes = list
+    .map(
+      (e) =>
+        (e as { index?: unknown; err?: { index?: unknown } }).index ??
+        (e as { err?: { index?: unknown } }).err?.index,
+    )
+    .filter((i): i is number => typeof i === 'number');
+  return indexes.length > 0 ? new Set(indexes) : new Set(Array.from({ length: count }, (_, i) => i));
 }
 
 function levelCount(order: BucketOrder): number {
@@ -147,6 +172,8 @@ export class OrderedBuckets {
   private indexed: Promise<unknown> | undefined;
   /** Buckets whose rows need their children recorded: splitting or heavy, as last looked at. */
   private readonly split = new Set<string>();
+  /** Buckets known to be heavy: their split is complete (a bucket never stops being heavy). */
+  private readonly heavy = new Set<string>();
   private lookedAt = 0;
   private looking: Promise<void> | undefined;
 
@@ -188,6 +215,7 @@ export class OrderedBuckets {
       if (paused) {
         for (const row of await this.nodes.find({ heavy: true }, { projection: { _id: 1 } }).toArray()) {
           this.split.add(row._id);
+          this.heavy.add(row._id);
         }
       }
       // Heavy buckets were all read after a pause; of the splits, only those still in flight matter.
@@ -211,26 +239,36 @@ export class OrderedBuckets {
   async ensure(entries: readonly BucketEntry[]): Promise<void> {
     await this.ready();
     await this.look(false);
-    await this.record(entries, true);
+    await this.record(
+      entries,
+      entries.map(() => -1),
+    );
   }
 
   /** After the rows of `ensure` were written: their children under splits begun meanwhile. */
   async written(entries: readonly BucketEntry[]): Promise<void> {
     await this.look(true);
-    await this.record(entries, false);
+    await this.record(entries, null);
   }
 
-  private async record(entries: readonly BucketEntry[], count: boolean): Promise<void> {
+  /**
+   * Records each entry's buckets down to its first bucket that is not split. With `counted`, an
+   * entry is counted at every level below `counted[i]` that it reaches (the first call counts
+   * from the top; a bucket split on the way sends its rows one level down, where they are counted
+   * in the same call, so a cascade of splits finishes within one write, not one level per write).
+   */
+  private async record(entries: readonly BucketEntry[], counted: number[] | null): Promise<void> {
     const fresh = new Map<string, BucketNode>();
     const splits = new Map<string, { order: BucketOrder; level: number }>();
-    for (const { scope, order, at } of entries) {
+    entries.forEach(({ scope, order, at }, i) => {
       const last = levelCount(order) - 1;
       let parent = rootName(scope, order);
       for (let level = 0; level <= last; level++) {
         const name = bucketName(scope, order, level, levelPrefix(order, level, at));
         if (!this.known.has(name)) fresh.set(name, { _id: name, parent });
         const isSplit = this.split.has(name);
-        if (count && !isSplit && level < last) {
+        if (counted && level > (counted[i] as number) && !isSplit && level < last) {
+          counted[i] = level;
           const seen = (this.counted.get(name) ?? 0) + 1;
           if (this.counted.size < this.rememberAtMost || this.counted.has(name)) this.counted.set(name, seen);
           if (seen > this.heavyAt) splits.set(name, { order, level });
@@ -238,15 +276,25 @@ export class OrderedBuckets {
         if (!isSplit) break;
         parent = name;
       }
+    });
+    // A bucket new to the directory under a heavy bucket holds no stored row (see `bornHeavy`):
+    // one that this write alone makes heavy is recorded heavy at once, with nothing to read.
+    const born: BucketNode[] = [];
+    for (const name of splits.keys()) {
+      const node = fresh.get(name);
+      if (node && (isRoot(node.parent) || this.heavy.has(node.parent))) {
+        born.push(node);
+        fresh.delete(name);
+      }
     }
     await this.insertNodes([...fresh.values()]);
     if (splits.size === 0) return;
+    for (const name of await this.bornHeavy(born)) splits.delete(name);
     await mapBounded([...splits], SPLITS_AT_ONCE, ([name, { order, level }]) =>
       this.splitBucket(name, order, level),
     );
-    // The rows under a bucket split just now need their buckets one level down too; they were
-    // counted once already (counting them again would split buckets long before they are heavy).
-    await this.record(entries, false);
+    // The rows under a bucket split just now need their buckets one level down, counted there.
+    await this.record(entries, counted);
   }
 
   private async insertNodes(nodes: BucketNode[]): Promise<void> {
@@ -261,14 +309,51 @@ export class OrderedBuckets {
     for (const node of unknown) this.known.add(node._id);
   }
 
+  /**
+   * Inserts buckets born heavy, returning those inserted. Their parent is heavy and the directory
+   * had no entry for them, so no row was stored in them: a row is stored after its writer records
+   * its buckets down to the first that is not split (the parent's child, here), and a split records
+   * the children of the rows it reads. Only a writer between its write and its look can hold a row
+   * in one, and its look finds the bucket by its `splitting` minute. A bucket someone recorded
+   * meanwhile fails its insert and is split as usual.
+   */
+  private async bornHeavy(nodes: BucketNode[]): Promise<string[]> {
+    if (nodes.length === 0) return [];
+    const splitting = minuteOf(Date.now());
+    const docs = nodes.map((n) => ({ ...n, splitting, heavy: true }));
+    let failed = new Set<number>();
+    try {
+      await this.nodes.insertMany(docs, { ordered: false });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      failed = failedIndexes(err, docs.length);
+    }
+    const inserted = nodes.filter((_, i) => !failed.has(i)).map((n) => n._id);
+    for (const name of inserted) {
+      this.known.add(name);
+      this.split.add(name);
+      this.heavy.add(name);
+      this.counted.delete(name);
+    }
+    return inserted;
+  }
+
   /** The children a bucket's rows need one level down. */
   private async childrenOf(name: string, order: BucketOrder, level: number): Promise<BucketNode[]> {
     const scope = name.slice(0, name.indexOf('|'));
     const positions = await this.options.scan(name, order);
     const children = new Map<string, BucketNode>();
+    const stored = new Map<string, number>();
     for (const at of positions) {
       const child = bucketName(scope, order, level + 1, levelPrefix(order, level + 1, at));
       children.set(child, { _id: child, parent: name });
+      stored.set(child, (stored.get(child) ?? 0) + 1);
+    }
+    // The children start with the rows they hold, so that one already heavy splits at its next write.
+    for (const [child, rows] of stored) {
+      if (this.counted.size < this.rememberAtMost || this.counted.has(child)) {
+        this.counted.set(child, Math.max(this.counted.get(child) ?? 0, rows));
+      }
     }
     return [...children.values()];
   }
@@ -285,6 +370,7 @@ export class OrderedBuckets {
 
   private async markHeavy(name: string): Promise<void> {
     await this.nodes.updateOne({ _id: name }, { $set: { heavy: true } });
+    this.heavy.add(name);
   }
 
   /**
