@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import type { RunningService } from '@concierge/kit';
 import {
+  ADMIN,
   BROKERS,
   createOrg,
   eventually,
+  graphql,
   MONGO_BASE,
   readTopic,
   ROOT,
@@ -163,6 +165,47 @@ describe('npm run import (real database and broker)', () => {
     } finally {
       await reader.stop();
     }
+  });
+
+  it('when someone else changed a user since, then the same file imported again reads that user and puts the row back', async () => {
+    const before = await stored();
+    const e2 = before.get('E2')!;
+    const changed = await graphql(
+      service.url,
+      'mutation($id: ID!) { updateUser(id: $id, input: { title: "Acting CEO" }) { id } }',
+      { id: e2._id },
+      ADMIN,
+    );
+    expect(changed.errors).toBeUndefined();
+    const marks = mongo
+      .db(dbName)
+      .collection<{ _id: string; stale?: boolean; digest?: string }>('user_import_marks');
+    expect(await marks.findOne({ _id: e2._id as string })).toMatchObject({ stale: true });
+
+    const run = runImport('people.csv');
+    expect(run.stdout).toContain('created 0, updated 1, unchanged 6, rejected 3');
+    expect((await stored()).get('E2')).toMatchObject({ title: 'CFO' });
+    // The import vouches for the row it applied: the next run finds every row unchanged unread.
+    const mark = await marks.findOne({ _id: e2._id as string });
+    expect(mark?.stale).toBeUndefined();
+    expect(mark?.digest).toEqual(expect.any(String));
+    expect(runImport('people.csv').stdout).toContain('created 0, updated 0, unchanged 7, rejected 3');
+  });
+
+  it('when the marks are lost, then the import rebuilds them from the users and still finds every row unchanged', async () => {
+    const before = await stored();
+    await mongo.db(dbName).collection('user_import_marks').deleteMany({});
+    const first = runImport('people.csv');
+    expect(first.stdout).toContain('created 0, updated 0, unchanged 7, rejected 3');
+    expect(await stored()).toEqual(before);
+    const marks = await mongo
+      .db(dbName)
+      .collection('user_import_marks')
+      .find({ key: { $type: 'string' } })
+      .toArray();
+    expect(marks).toHaveLength(before.size);
+    expect(marks.every((m) => typeof m.digest === 'string' && m.stale === undefined)).toBe(true);
+    expect(runImport('people.csv').stdout).toContain('created 0, updated 0, unchanged 7, rejected 3');
   });
 
   it('when a changed NDJSON file is imported, then only the changed user is written, with its change events', async () => {

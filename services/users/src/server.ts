@@ -39,8 +39,11 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
     outboxCollections: ['users', 'organizations', 'credentials', 'import_jobs'],
     init: async (runtime) => {
       await userModel(runtime.db).init();
-      const listed = await new UserRepository(userModel(runtime.db)).fillMissingListing();
+      const users = new UserRepository(userModel(runtime.db));
+      const listed = await users.fillMissingListing();
       if (listed > 0) runtime.logger.info({ listed }, 'listing fields given to users written before them');
+      const marked = await users.fillMissingImportMarks();
+      if (marked > 0) runtime.logger.info({ marked }, 'import marks given to users written before them');
       await organizationModel(runtime.db).init();
       await auditModel(runtime.db).init();
       keys = new SigningKeys(runtime.db);

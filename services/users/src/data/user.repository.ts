@@ -14,6 +14,7 @@ import {
 import type { FilterQuery } from 'mongoose';
 import type { EmployeeType, UserModel, UserRecord, UserStatus } from './user.model';
 import { pendingManagerModel, type PendingManagerRecord } from './pending-manager.model';
+import { ImportMarks } from './import-marks';
 import {
   EVERYONE,
   LISTING_INPUTS,
@@ -47,6 +48,16 @@ function plainUser(record: UserRecord): User {
 function withDueBucket<T extends { dueAt?: Date | null }>(fields: T): T & { dueBucket?: string | null } {
   if (!('dueAt' in fields)) return fields;
   return { ...fields, dueBucket: fields.dueAt ? dueBucketFor(fields.dueAt) : null };
+}
+
+/** A new user's import mark, without a digest. */
+function vouchOf(user: User): { userId: string; key: string; status: UserStatus; displayName: string } {
+  return {
+    userId: user._id,
+    key: user.externalKey as string,
+    status: user.status,
+    displayName: user.displayName,
+  };
 }
 
 export type UniqueField = 'email' | 'username' | 'externalId';
@@ -95,12 +106,16 @@ export class UserRepository {
 
   private readonly frequentTerm: number;
 
+  /** What an import knows of users without reading them; every write here keeps it honest. */
+  readonly importMarks: ImportMarks;
+
   /** `frequentTerm`: see FREQUENT_TERM (tests lower it). */
   constructor(
     readonly model: UserModel,
     options: { frequentTerm?: number } = {},
   ) {
     this.frequentTerm = options.frequentTerm ?? FREQUENT_TERM;
+    this.importMarks = new ImportMarks(model.db.db as NonNullable<typeof model.db.db>);
     this.buckets = OrderedBuckets.of(model.db.db as NonNullable<typeof model.db.db>, {
       collectionName: MARKS,
       scan: async (bucket, order) => {
@@ -297,7 +312,9 @@ export class UserRepository {
         ...outboxInsert(events),
       });
       await this.written([created.toObject()]);
-      return plainUser(created.toObject());
+      const plain = plainUser(created.toObject());
+      if (plain.externalKey) await this.importMarks.created([vouchOf(plain)]);
+      return plain;
     } catch (err) {
       if (isDuplicateKey(err)) throw new DuplicateUserError(await this.duplicateField(user));
       throw err;
@@ -331,6 +348,7 @@ export class UserRepository {
     change: { set: Partial<User>; unset?: (keyof User)[] },
     events: EventEnvelope[],
   ): Promise<boolean> {
+    await this.importMarks.unvouch(id);
     const update = outboxUpdate(events);
     const key = documentKey(this.model.collection.collectionName, id);
     const unset = Object.fromEntries((change.unset ?? []).map((k) => [k, 1]));
@@ -378,6 +396,7 @@ export class UserRepository {
     change: Partial<Pick<User, 'status' | 'dueAt' | 'dueAction' | 'startDate' | 'endDate'>>,
     events: EventEnvelope[],
   ): Promise<boolean> {
+    await this.importMarks.unvouch(id);
     const update = outboxUpdate(events);
     const key = documentKey(this.model.collection.collectionName, id);
     const result = await withDocumentLocks([key], () =>
@@ -459,19 +478,49 @@ export class UserRepository {
     return rows.length;
   }
 
+  /** Gives an import mark to users with an external key written before marks existed (once). */
+  async fillMissingImportMarks(): Promise<number> {
+    const model = this.model;
+    return this.importMarks.fillMissing(async function* () {
+      const cursor = model.collection.find(
+        { externalKey: { $type: 'string' } },
+        { projection: { _id: 1, externalKey: 1, status: 1, displayName: 1 }, batchSize: 5_000 },
+      );
+      for await (const doc of cursor) {
+        const u = doc as unknown as Pick<User, '_id' | 'externalKey' | 'status' | 'displayName'>;
+        yield { userId: u._id, key: u.externalKey as string, status: u.status, displayName: u.displayName };
+      }
+    });
+  }
+
   /**
    * Inserts users created in bulk (an import) in one unordered write, each with its due bucket and
    * an empty outbox: their events travel through the creation outbox. A duplicate key fails only
    * its own row; the error's `writeErrors` name them.
    */
-  async insertMany(users: readonly User[]): Promise<void> {
+  async insertMany(users: readonly User[], digests?: ReadonlyMap<string, string>): Promise<void> {
     const rows = await this.listed(users);
     const docs = rows.map((u) => ({ ...withDueBucket(u), ...outboxInsert([]) }));
+    // Which rows landed is known after a success or a duplicate key (its `writeErrors` name the
+    // refused rows); after any other failure none gets a mark, and the import reads them.
+    let refused: Set<number> | null = new Set<number>();
     try {
       await this.model.collection.insertMany(docs as never[], { ordered: false });
+    } catch (err) {
+      const errors = (err as { writeErrors?: { index: number }[] }).writeErrors;
+      refused = isDuplicateKey(err) && errors ? new Set(errors.map((w) => w.index)) : null;
+      throw err;
     } finally {
       // Rows a duplicate key refused only cost a look at their buckets.
       await this.written(rows);
+      const landed = refused;
+      if (landed) {
+        await this.importMarks.created(
+          users
+            .filter((u, i) => u.externalKey && !landed.has(i))
+            .map((u) => ({ ...vouchOf(u), digest: digests?.get(u._id) })),
+        );
+      }
     }
   }
 

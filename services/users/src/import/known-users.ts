@@ -1,16 +1,16 @@
 import type { UserRepository, User } from '../data/user.repository';
+import type { ImportMark } from '../data/import-marks';
 import type { ManagerRef } from '../domain/placement';
 
 /**
- * The external keys of the directory, read once when a long import starts, so that its batches
- * need not ask the store which of their rows exist. On FerretDB over SQLite that `$in` read scans
- * the whole collection for every batch (1.3 s per 1,000 keys at 10,000 users, growing with the
- * directory), while one scan at the start costs the same as a single batch's.
+ * The external keys of the directory, read once when a long import starts from the users' import
+ * marks (data/import-marks.ts), so that its batches need not ask the store which of their rows
+ * exist, nor read the rows that an earlier import applied and nobody changed since.
  *
  * The index answers "might this key exist?" with no false negatives for users that existed at the
  * start or that this import created; a user created meanwhile by someone else is caught by the
  * unique index on insert, and the upsert then marks the key and reads it like any existing one.
- * Memory grows with the directory's users that have an external key (about 150 bytes each), not
+ * Memory grows with the directory's users that have an external key (about 200 bytes each), not
  * with the file.
  */
 export class KnownUsers {
@@ -19,18 +19,24 @@ export class KnownUsers {
   private readonly terminated = new Map<string, string>();
   /** Keys that exist although the index did not know them. */
   private readonly suspects = new Set<string>();
+  /** Marks as read at the start, by key: what they vouch for, and their count of writes. */
+  private readonly marks = new Map<string, { digest: string | undefined; v: number; stale: boolean }>();
 
   static async load(users: UserRepository): Promise<KnownUsers> {
+    await users.fillMissingImportMarks();
     const known = new KnownUsers();
-    const cursor = users.model.collection.find(
-      { externalKey: { $type: 'string' } },
-      { projection: { _id: 1, externalKey: 1, status: 1, displayName: 1 }, batchSize: 5_000 },
-    );
-    for await (const doc of cursor) {
-      const user = doc as unknown as Pick<User, '_id' | 'externalKey' | 'status' | 'displayName'>;
-      known.add(user.externalKey as string, user);
-    }
+    for await (const mark of users.importMarks.all()) known.read(mark);
     return known;
+  }
+
+  private read(mark: ImportMark): void {
+    const key = mark.key as string;
+    const stale = mark.stale === true;
+    this.marks.set(key, { digest: stale ? undefined : mark.digest, v: mark.v, stale });
+    this.ids.set(key, mark._id);
+    // A stale mark's status may be out of date: such a manager is read from the store.
+    if (stale) this.suspects.add(key);
+    else if (mark.status === 'TERMINATED') this.terminated.set(key, mark.displayName ?? '');
   }
 
   get size(): number {
@@ -54,10 +60,33 @@ export class KnownUsers {
   }
 
   /**
+   * The user's id when its mark vouches that the user is as the row with this digest left it:
+   * then the row is unchanged, with nothing to read.
+   */
+  unchanged(key: string, digest: string): string | undefined {
+    const mark = this.marks.get(key);
+    return mark && !mark.stale && mark.digest === digest ? this.ids.get(key) : undefined;
+  }
+
+  /**
+   * The count of writes the mark had when read (null when there was none), for vouching again:
+   * the upsert's own write of the user counts one more.
+   */
+  versionOf(key: string): number | null {
+    return this.marks.get(key)?.v ?? null;
+  }
+
+  /** Forgets what the mark of a user written since the start vouched for. */
+  forget(key: string): void {
+    this.marks.delete(key);
+  }
+
+  /**
    * A user named as a new user's manager, without reading them. It carries no manager of its own,
    * so it serves only where no manager chain is walked: placing a user who is being created.
    */
   managerRef(key: string): ManagerRef | undefined {
+    if (this.suspects.has(key)) return undefined;
     const id = this.ids.get(key);
     if (id === undefined) return undefined;
     const name = this.terminated.get(key);

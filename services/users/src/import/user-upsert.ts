@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import {
   CreationOutbox,
@@ -11,6 +12,7 @@ import {
 } from '@concierge/kit';
 import type { Organization } from '../data/organization.repository';
 import { DuplicateUserError, type User } from '../data/user.repository';
+import type { Vouch } from '../data/import-marks';
 import { prepareUser } from '../domain/create-user';
 import type { BulkActivation, CredentialEffects } from '../credentials/provisioning';
 import type { UsersDeps } from '../domain/deps';
@@ -50,8 +52,10 @@ type Row = { line: number; record: Record<string, unknown> };
 /** A row whose manager is not in the directory yet: written without them, it waits for them. */
 type Wait = { userKey: string; userId: string; managerKey: string };
 /** A user to create, with its events (user.created, and its set-password link once minted). */
-type Insert = { line: number; doc: User; events: EventEnvelope[] };
-type Update = { line: number; current: User; plan: UpdatePlan };
+type Insert = { line: number; doc: User; events: EventEnvelope[]; digest: string | null };
+type Update = { line: number; current: User; plan: UpdatePlan; digest: string | null };
+/** A row found unchanged by reading its user: its mark can vouch for it from now on. */
+type Checked = { current: User; digest: string };
 
 /** A batch checked and prepared, ready to be written by `commit`. */
 export interface BatchPlan {
@@ -74,6 +78,8 @@ export interface BatchPlan {
   waits: Map<number, Wait>;
   /** Rows that name a manager who exists, or none: an earlier wait of theirs ends when they land. */
   settled: Map<number, string>;
+  /** Rows found unchanged by reading their users. */
+  checked: Checked[];
 }
 
 /** What `finish` did with the users that waited for their manager. */
@@ -178,25 +184,37 @@ export class UserUpsert {
   async plan(rows: Row[]): Promise<BatchPlan | null> {
     if (this.unwrittenUpdates > 0) return null;
     const outcomes: RowOutcome[] = [];
-    const mapped: { row: Row; user: ImportedUser; key: string }[] = [];
+    let mapped: { row: Row; user: ImportedUser; key: string; digest: string | null }[] = [];
     for (const row of rows) {
       try {
         const user = mapRecord(row.record, this.options.source);
         const key = externalKeyOf(
           normalizeProfile({ ...user.input, displayName: user.input.displayName ?? 'x' }),
         ) as string;
-        mapped.push({ row, user, key });
+        mapped.push({ row, user, key, digest: this.digestOf(user) });
       } catch (err) {
         outcomes.push(rejected(row.line, err));
       }
     }
+    if (mapped.some((m) => this.unwritten.has(m.key))) return null;
+
+    // Rows an earlier import applied to users nobody wrote since are unchanged, with nothing to
+    // read (a key twice in the batch is read: its rows may differ).
+    const known = this.options.known;
+    if (known) {
+      const counts = new Map<string, number>();
+      for (const m of mapped) counts.set(m.key, (counts.get(m.key) ?? 0) + 1);
+      mapped = mapped.filter((m) => {
+        const userId = m.digest && counts.get(m.key) === 1 ? known.unchanged(m.key, m.digest) : undefined;
+        if (userId) outcomes.push({ line: m.row.line, outcome: 'unchanged', userId });
+        return !userId;
+      });
+    }
 
     // Existing users of the batch and the managers it names, by external key: at most two reads,
     // fewer when an index of the directory's keys can tell that a row is new.
-    const known = this.options.known;
     const byKey: Known = new Map();
     const keys = mapped.map((m) => m.key);
-    if (keys.some((k) => this.unwritten.has(k))) return null;
     const toRead = known ? keys.filter((k) => known.mayExist(k)) : keys;
     for (const u of toRead.length > 0 ? await this.deps.users.findByExternalKeys(toRead) : []) {
       byKey.set(u.externalKey as string, u);
@@ -237,7 +255,8 @@ export class UserUpsert {
     const updates: Update[] = [];
     const waits = new Map<number, Wait>();
     const settled = new Map<number, string>();
-    for (const [i, { row, user, key }] of managersFirst(mapped).entries()) {
+    const checked: Checked[] = [];
+    for (const [i, { row, user, key, digest }] of managersFirst(mapped).entries()) {
       // Planning is computation; letting the event loop in now and then keeps the commit in flight
       // moving (its next write waits for the loop), so the database is not left idle meanwhile.
       if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
@@ -263,7 +282,7 @@ export class UserUpsert {
           byId.set(created._id, created);
           const wait = waits.get(row.line);
           if (wait) wait.userId = created._id;
-          inserts.push({ line: row.line, doc: created, events: [event] });
+          inserts.push({ line: row.line, doc: created, events: [event], digest });
           continue;
         }
         const plan = await planUpdate(
@@ -281,12 +300,13 @@ export class UserUpsert {
         );
         if (!plan) {
           outcomes.push({ line: row.line, outcome: 'unchanged', userId: current._id });
+          if (digest) checked.push({ current, digest });
           continue;
         }
         const next = { ...current, ...plan.set } as User;
         byKey.set(key, next);
         byId.set(next._id, next);
-        updates.push({ line: row.line, current, plan });
+        updates.push({ line: row.line, current, plan, digest });
       } catch (err) {
         outcomes.push(rejected(row.line, err));
       }
@@ -296,7 +316,7 @@ export class UserUpsert {
       for (const { doc } of inserts) this.planned.set(doc.externalKey as string, doc);
       for (const { current, plan } of updates)
         this.planned.set(current.externalKey as string, { ...current, ...plan.set });
-      return { outcomes, inserts, updates, links: null, staging: null, borrowed, waits, settled };
+      return { outcomes, inserts, updates, links: null, staging: null, borrowed, waits, settled, checked };
     }
     const active = inserts.filter((r) => r.doc.status === 'ACTIVE').map((r) => r.doc);
     const links =
@@ -316,7 +336,7 @@ export class UserUpsert {
     const staging = events ? this.stage(events, links) : null;
     for (const { doc } of inserts) this.unwritten.set(doc.externalKey as string, doc);
     if (updates.length > 0) this.unwrittenUpdates++;
-    return { outcomes, inserts, updates, links, staging, borrowed, waits, settled };
+    return { outcomes, inserts, updates, links, staging, borrowed, waits, settled, checked };
   }
 
   /**
@@ -361,7 +381,10 @@ export class UserUpsert {
     const { inserts, updates } = plan;
     const written = [...(await this.insert(plan)), ...(await this.update(updates))];
     const known = this.options.known;
-    if (known && !this.options.dryRun) await this.learn(known, inserts, written);
+    if (known && !this.options.dryRun) {
+      await this.learn(known, inserts, written);
+      await this.vouch(known, plan, written.slice(inserts.length));
+    }
     this.notLanded = new Set(
       inserts.filter((_, i) => written[i]?.outcome !== 'created').map((r) => r.doc._id),
     );
@@ -465,6 +488,48 @@ export class UserUpsert {
   }
 
   /**
+   * The digest of what a row asks for: its fields, and its organisation as the tree resolves it
+   * now (null when it does not resolve: the row is then read and checked as usual).
+   */
+  private digestOf(user: ImportedUser): string | null {
+    let organizationId: string | null;
+    try {
+      organizationId = this.organizationIdOf(user.organizationCode);
+    } catch {
+      return null;
+    }
+    const manager = user.managerExternalId === undefined ? { leaves: true } : user.managerExternalId;
+    return createHash('sha256')
+      .update(JSON.stringify([user.input, user.organizationCode, organizationId, manager]))
+      .digest('base64url')
+      .slice(0, 22);
+  }
+
+  /**
+   * Lets the marks vouch for the users this batch updated or found unchanged by reading them, so
+   * that the next import of the same rows reads none of them. A key written here is read again
+   * if a later batch names it (its mark as read at the start no longer holds).
+   */
+  private async vouch(known: KnownUsers, plan: BatchPlan, updated: RowOutcome[]): Promise<void> {
+    const marks: Vouch[] = [];
+    for (const { current, digest } of plan.checked) {
+      const key = current.externalKey as string;
+      marks.push({ ...markFields(current), digest, v: known.versionOf(key) });
+    }
+    for (const [i, { current, plan: change, digest }] of plan.updates.entries()) {
+      const key = current.externalKey as string;
+      // The update marked the user stale first: one write more than the mark had when read.
+      const v = (known.versionOf(key) ?? 0) + 1;
+      known.suspect(key);
+      known.forget(key);
+      if (digest && updated[i]?.outcome === 'updated') {
+        marks.push({ ...markFields({ ...current, ...change.set } as User), digest, v });
+      }
+    }
+    await this.deps.users.importMarks.vouch(marks);
+  }
+
+  /**
    * Teaches the index the users this batch created. A new row that failed because someone else
    * created the same user meanwhile (the index did not know the key; the store now has it) is
    * reported as retryable, and its key is read from now on. One read, only when inserts failed.
@@ -522,7 +587,12 @@ export class UserUpsert {
     const batch = await (plan.staging ?? this.stage(await this.creations().prepare([]), null));
     let failed = new Set<number>();
     try {
-      await this.deps.users.insertMany(rows.map((r) => r.doc));
+      const digests = new Map<string, string>();
+      for (const r of rows) if (r.digest) digests.set(r.doc._id, r.digest);
+      await this.deps.users.insertMany(
+        rows.map((r) => r.doc),
+        digests,
+      );
     } catch (err) {
       failed = new Set<number>(
         ((err as { writeErrors?: { index: number }[] }).writeErrors ?? []).map((w) => w.index),
@@ -587,6 +657,15 @@ export class UserUpsert {
     }
     return out;
   }
+}
+
+function markFields(user: User): Omit<Vouch, 'digest' | 'v'> {
+  return {
+    userId: user._id,
+    key: user.externalKey as string,
+    status: user.status,
+    displayName: user.displayName,
+  };
 }
 
 function rejected(line: number, err: unknown): RowOutcome {
