@@ -1,7 +1,7 @@
 // Composes schema/supergraph.graphql from the four subgraph SDLs with @apollo/composition.
 //   npm run compose            write the supergraph
 //   npm run compose -- --check exit 1 when the committed supergraph is stale
-const { readFileSync, writeFileSync } = require('node:fs');
+const { existsSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('graphql');
 const { composeServices } = require('@apollo/composition');
@@ -17,13 +17,30 @@ const SUBGRAPHS = [
   { name: 'notifications', dir: 'services/notifications', url: 'http://127.0.0.1:4004/graphql' },
 ];
 
+/**
+ * A subgraph's SDL: its schema.graphql, or (split per component) every src/<c>/<c>.graphql in name
+ * order, as the service itself reads them.
+ */
+function readSdl(dir) {
+  const whole = join(root, dir, 'schema.graphql');
+  if (existsSync(whole)) return readFileSync(whole, 'utf8');
+  const src = join(root, dir, 'src');
+  return readdirSync(src, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => join(src, e.name, `${e.name}.graphql`))
+    .filter((file) => existsSync(file))
+    .sort()
+    .map((file) => readFileSync(file, 'utf8'))
+    .join('\n');
+}
+
 /** Returns the supergraph SDL, or throws with every composition error. */
 function composeSupergraph() {
   const result = composeServices(
     SUBGRAPHS.map((s) => ({
       name: s.name,
       url: s.url,
-      typeDefs: parse(readFileSync(join(root, s.dir, 'schema.graphql'), 'utf8')),
+      typeDefs: parse(readSdl(s.dir)),
     })),
   );
   if (result.errors && result.errors.length > 0) {

@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventContracts, type RunningService } from '@concierge/kit';
 import { startServer as startUsers } from '@concierge/users';
-import { organizationModel } from '../../services/users/src/data/organization.model';
-import { OrganizationRepository } from '../../services/users/src/data/organization.repository';
-import { userModel } from '../../services/users/src/data/user.model';
-import { UserRepository } from '../../services/users/src/data/user.repository';
-import { createUser } from '../../services/users/src/domain/create-user';
-import { createOrganization } from '../../services/users/src/domain/organizations/create-organization';
+import { organizationModel } from '../../services/users/src/organizations/organization.model';
+import { OrganizationRepository } from '../../services/users/src/organizations/organization.repository';
+import { userModel } from '../../services/users/src/directory/user.model';
+import { UserRepository } from '../../services/users/src/directory/user.repository';
+import { createUser } from '../../services/users/src/directory/create-user';
+import { createOrganization } from '../../services/users/src/organizations/create-organization';
 import { dropDatabases, kafka, usersConfig } from '../testkit';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1000);

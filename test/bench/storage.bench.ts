@@ -9,9 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { connectMongo, createLogger, DueSweeper, dueBucketFor, EventContracts } from '@concierge/kit';
-import { userModel } from '../../services/users/src/data/user.model';
-import { UserRepository } from '../../services/users/src/data/user.repository';
-import { runDueTransitions } from '../../services/users/src/domain/run-due-transitions';
+import { userModel } from '../../services/users/src/directory/user.model';
+import { UserRepository } from '../../services/users/src/directory/user.repository';
+import { runDueTransitions } from '../../services/users/src/lifecycle/run-due-transitions';
 import { dropDatabases, MONGO_BASE } from '../testkit';
 
 const LARGE = Number(process.env.BENCH_USERS ?? 100_000);

@@ -1,46 +1,34 @@
-import type DataLoader from 'dataloader';
 import { createGroupLoader, createLoader, type RequestContext, type ServiceRuntime } from '@concierge/kit';
-import { auditModel } from './data/audit.model';
-import { AuditRepository } from './data/audit.repository';
-import { organizationModel } from './data/organization.model';
-import { OrganizationRepository, type Organization } from './data/organization.repository';
-import { userModel } from './data/user.model';
-import { UserRepository, type User } from './data/user.repository';
-import type { CredentialEffects } from './credentials/provisioning';
+import type { AuditContext } from './audit/resolvers';
+import type { CredentialsContext } from './credentials/resolvers';
 import type { CredentialRuntime } from './credentials/runtime';
-import type { UsersDeps } from './domain/deps';
-import { OrgTree } from './domain/organizations/org-tree';
+import type { DirectoryContext } from './directory/resolvers';
+import type { ImportContext } from './import/resolvers';
+import { OrgTree } from './organizations/org-tree';
+import type { Organization } from './organizations/organization.repository';
+import type { UsersStores } from './stores';
 
-export interface UsersContext extends RequestContext {
-  users: UserRepository;
-  orgs: OrganizationRepository;
-  /** The audit trail (read-only from requests; the consumer writes it). */
-  audit: AuditRepository;
-  userById: DataLoader<string, User | null>;
-  directReports: DataLoader<string, User[]>;
-  /** The organisation tree, read once per request when first needed. */
-  tree(): Promise<OrgTree<Organization>>;
-  runtime: ServiceRuntime;
-  /** Credential stores, settings and the access-token signer (one per process). */
-  credentials: CredentialRuntime;
-}
+/** The whole request context: what every component's resolvers need (each declares its part). */
+export interface UsersContext extends DirectoryContext, CredentialsContext, ImportContext, AuditContext {}
 
-/** Per-request context: repositories and fresh DataLoaders. */
+/** Per-request context: the process's stores and fresh DataLoaders. */
 export function createContext(
   base: RequestContext,
   runtime: ServiceRuntime,
+  stores: UsersStores,
   credentials: CredentialRuntime,
 ): UsersContext {
-  const users = new UserRepository(userModel(runtime.db));
-  const orgs = new OrganizationRepository(organizationModel(runtime.db));
+  const { users, orgs } = stores;
   let tree: Promise<OrgTree<Organization>> | null = null;
   return {
     ...base,
     runtime,
     credentials,
+    credentialEffects: credentials.effects,
     users,
     orgs,
-    audit: new AuditRepository(auditModel(runtime.db)),
+    audit: stores.audit,
+    importJobs: stores.importJobs,
     userById: createLoader(
       (ids) => users.findByIds(ids),
       (u) => u._id,
@@ -50,17 +38,5 @@ export function createContext(
       (u) => u.managerId as string,
     ),
     tree: () => (tree ??= orgs.all().then((all) => new OrgTree(all))),
-  };
-}
-
-/** What a use case needs from the request: stores, contracts, who and which request. */
-export function useCaseDeps(ctx: UsersContext): UsersDeps & { credentialEffects: CredentialEffects } {
-  return {
-    credentialEffects: ctx.credentials.effects,
-    users: ctx.users,
-    orgs: ctx.orgs,
-    contracts: ctx.runtime.contracts,
-    actor: ctx.principal.userId ?? 'anonymous',
-    correlationId: ctx.correlationId,
   };
 }

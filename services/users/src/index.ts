@@ -4,6 +4,6 @@ import { startServer } from './server';
 
 export { loadConfig } from './config';
 export { startServer } from './server';
-export { SigningKeys, issueAccessToken, TOKEN_AUDIENCE } from './auth/signing-keys';
+export { SigningKeys, issueAccessToken, TOKEN_AUDIENCE } from './credentials/signing-keys';
 
 if (require.main === module) runMain('users', () => startServer(loadConfig()));

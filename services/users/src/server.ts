@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gql } from 'graphql-tag';
 import {
   combineHandlers,
@@ -9,29 +7,28 @@ import {
   type RunningService,
   type ServiceDefinition,
 } from '@concierge/kit';
-import { SigningKeys } from './auth/signing-keys';
 import type { UsersConfig } from './config';
 import { auditHandlers } from './audit/audit.consumer';
 import { createContext, type UsersContext } from './context';
 import { createCredentialRuntime, type CredentialRuntime } from './credentials/runtime';
-import { auditModel } from './data/audit.model';
-import { AuditRepository } from './data/audit.repository';
-import { initCredentialModels } from './data/credential.repository';
-import { initImportJobModels } from './data/import-job.model';
-import { organizationModel } from './data/organization.model';
-import { OrganizationRepository } from './data/organization.repository';
-import { userModel } from './data/user.model';
-import { UserRepository } from './data/user.repository';
-import { runDueTransitions } from './domain/run-due-transitions';
+import { auditModel } from './audit/audit.model';
+import { initCredentialModels } from './credentials/credential.repository';
+import { initImportJobModels } from './import/import-job.model';
+import { organizationModel } from './organizations/organization.model';
+import { userModel } from './directory/user.model';
+import { createStores, type UsersStores } from './stores';
+import { runDueTransitions } from './lifecycle/run-due-transitions';
 import { hrFeedHandlers } from './hr-feed/hr-feed.consumer';
 import { resolvers } from './resolvers';
+import { usersSdl } from './schema';
 
-export const typeDefs = gql(readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'));
+export const typeDefs = gql(usersSdl());
 
 /** Starts the users subgraph (port 0 picks a free port). */
 export async function startServer(config: UsersConfig): Promise<RunningService> {
-  let keys: SigningKeys | null = null;
+  let stores: UsersStores | null = null;
   let credentials: CredentialRuntime | null = null;
+  const built = () => stores as UsersStores;
   const definition: ServiceDefinition<UsersContext> = {
     name: 'users',
     typeDefs,
@@ -39,19 +36,19 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
     outboxCollections: ['users', 'organizations', 'credentials', 'import_jobs'],
     init: async (runtime) => {
       await userModel(runtime.db).init();
-      const users = new UserRepository(userModel(runtime.db));
+      stores = createStores(runtime.db);
+      const { users, keys } = stores;
       const listed = await users.fillMissingListing();
       if (listed > 0) runtime.logger.info({ listed }, 'listing fields given to users written before them');
       const marked = await users.fillMissingImportMarks();
       if (marked > 0) runtime.logger.info({ marked }, 'import marks given to users written before them');
       await organizationModel(runtime.db).init();
       await auditModel(runtime.db).init();
-      keys = new SigningKeys(runtime.db);
       await keys.current();
       await initCredentialModels(runtime.db);
       await initImportJobModels(runtime.db);
       credentials = createCredentialRuntime(
-        runtime.db,
+        stores.credentials,
         {
           setPasswordTtlMs: config.setPasswordTtlMs,
           refreshTokenTtlMs: config.refreshTokenTtlMs,
@@ -63,7 +60,7 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
       );
     },
     background: (runtime) => {
-      const users = new UserRepository(userModel(runtime.db));
+      const { users } = built();
       const logger = runtime.logger.child({ component: 'lifecycle-scheduler' });
       const sweeper = new DueSweeper({
         name: 'users.lifecycle',
@@ -94,17 +91,17 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
     // The audit trail records every event of the catalogue; more handlers join with combineHandlers.
     handlers: (runtime) =>
       combineHandlers(
-        auditHandlers(runtime.contracts, new AuditRepository(auditModel(runtime.db))),
+        auditHandlers(runtime.contracts, built().audit),
         hrFeedHandlers({
-          users: new UserRepository(userModel(runtime.db)),
-          orgs: new OrganizationRepository(organizationModel(runtime.db)),
+          users: built().users,
+          orgs: built().orgs,
           contracts: runtime.contracts,
           credentialEffects: (credentials as CredentialRuntime).effects,
           afterWrite: () => runtime.relay.kick(),
         }),
       ),
-    routes: () => ({ '/.well-known/jwks.json': () => (keys as SigningKeys).jwks() }),
-    context: (base, runtime) => createContext(base, runtime, credentials as CredentialRuntime),
+    routes: () => ({ '/.well-known/jwks.json': () => built().keys.jwks() }),
+    context: (base, runtime) => createContext(base, runtime, built(), credentials as CredentialRuntime),
   };
   return startService(definition, config);
 }

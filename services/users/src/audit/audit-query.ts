@@ -1,5 +1,5 @@
 import { BadInputError, parseIsoDateTime } from '@concierge/kit';
-import type { AuditQuery, AuditRecord, AuditRepository } from '../data/audit.repository';
+import type { AuditQuery, AuditRecord, AuditRepository } from './audit.repository';
 
 export interface AuditFilterInput {
   actor?: string | null;

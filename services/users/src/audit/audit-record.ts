@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@concierge/kit';
-import type { AuditRecord } from '../data/audit.repository';
+import type { AuditRecord } from './audit.repository';
 import { redact } from './redact';
 
 /** The type other services publish their audit entries with (schema audit.recorded.v1). */

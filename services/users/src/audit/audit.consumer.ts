@@ -1,5 +1,5 @@
 import { handleEach, type EventContracts, type EventHandler, type HandlerMap } from '@concierge/kit';
-import type { AuditRepository } from '../data/audit.repository';
+import type { AuditRepository } from './audit.repository';
 import { auditRecordOf } from './audit-record';
 
 /** Event types that are inputs to Concierge (HR feed records), not changes made in it. */

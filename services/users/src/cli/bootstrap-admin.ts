@@ -8,11 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { connectMongo, EventContracts } from '@concierge/kit';
 import { loadBootstrapConfig } from '../config';
-import { createCredentialStores, initCredentialModels } from '../data/credential.repository';
-import { organizationModel } from '../data/organization.model';
-import { OrganizationRepository } from '../data/organization.repository';
-import { userModel } from '../data/user.model';
-import { UserRepository } from '../data/user.repository';
+import { initCredentialModels } from '../credentials/credential.repository';
+import { organizationModel } from '../organizations/organization.model';
+import { userModel } from '../directory/user.model';
+import { createStores } from '../stores';
 import { bootstrapAdmin } from '../credentials/bootstrap-admin';
 
 const USAGE =
@@ -38,15 +37,16 @@ async function main(): Promise<number> {
     await userModel(db).init();
     await organizationModel(db).init();
     await initCredentialModels(db);
+    const stores = createStores(db);
     const result = await bootstrapAdmin(
       { email: values.email, displayName: values.name, organizationCode: values.org, reset: values.reset },
       {
-        users: new UserRepository(userModel(db)),
-        orgs: new OrganizationRepository(organizationModel(db)),
+        users: stores.users,
+        orgs: stores.orgs,
         contracts: new EventContracts(),
         actor: 'system:bootstrap-admin',
         correlationId: randomUUID(),
-        ...createCredentialStores(db),
+        ...stores.credentials,
         setPasswordTtlMs: config.setPasswordTtlMs,
       },
     );

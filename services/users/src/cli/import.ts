@@ -27,18 +27,17 @@ import {
 } from '@concierge/kit';
 import { loadImportConfig } from '../config';
 import { createCredentialEffects } from '../credentials/provisioning';
-import { createCredentialStores, initCredentialModels } from '../data/credential.repository';
-import { organizationModel } from '../data/organization.model';
-import { OrganizationRepository } from '../data/organization.repository';
-import { userModel } from '../data/user.model';
-import { UserRepository } from '../data/user.repository';
-import { loadTree } from '../domain/placement';
+import { initCredentialModels } from '../credentials/credential.repository';
+import { organizationModel } from '../organizations/organization.model';
+import { userModel } from '../directory/user.model';
+import { createStores } from '../stores';
+import { loadTree } from '../organizations/org-tree';
 import { countRows, importFile } from '../import/import-file';
 import { KnownUsers } from '../import/known-users';
 import type { RowOutcome } from '../import/user-upsert';
 import { IMPORT_FIELDS } from '../import/map-record';
 import { createProgress } from '../import/progress';
-import { DEFAULT_SOURCE } from '../domain/profile';
+import { DEFAULT_SOURCE } from '../directory/profile';
 
 const USAGE = `usage: npm run import -- FILE [--source NAME] [--dry-run] [--report FILE]
 FILE is .csv (header row) or .ndjson/.jsonl; fields: ${IMPORT_FIELDS.join(', ')}`;
@@ -102,13 +101,14 @@ async function main(): Promise<number> {
     await organizationModel(db).init();
     await initCredentialModels(db);
     if (!dryRun) await ensureTopics(kafka, contracts);
+    const stores = createStores(db);
     const deps = {
-      users: new UserRepository(userModel(db)),
-      orgs: new OrganizationRepository(organizationModel(db)),
+      users: stores.users,
+      orgs: stores.orgs,
       contracts,
       actor: 'system:import',
       correlationId: jobId,
-      credentialEffects: createCredentialEffects(createCredentialStores(db), config),
+      credentialEffects: createCredentialEffects(stores.credentials, config),
     };
     const total = await countRows(file);
     const known = await KnownUsers.load(deps.users);

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { connectMongo } from '@concierge/kit';
-import { issueAccessToken, SigningKeys } from '../auth/signing-keys';
+import { issueAccessToken } from '../credentials/signing-keys';
+import { createStores } from '../stores';
 import { loadTokenConfig } from '../config';
 
 async function main(): Promise<void> {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const db = await connectMongo(config.mongoUri);
   try {
     const token = await issueAccessToken(
-      new SigningKeys(db),
+      createStores(db).keys,
       { userId: values.user, roles: values.role ?? [] },
       { issuer: config.tokenIssuer, ttlS: config.accessTokenTtlS },
     );

@@ -1,9 +1,10 @@
 import { ConflictError } from '@concierge/kit';
-import type { CredentialStores } from '../data/credential.repository';
-import { createUser } from '../domain/create-user';
-import { usersEvent, type UsersDeps } from '../domain/deps';
-import { createOrganization } from '../domain/organizations/create-organization';
-import { normalizeEmail } from '../domain/profile';
+import type { CredentialStores } from './credential.repository';
+import { createUser } from '../directory/create-user';
+import { type UsersDeps } from '../directory/deps';
+import { usersEvent } from '../shared/events';
+import { createOrganization } from '../organizations/create-organization';
+import { normalizeEmail } from '../directory/profile';
 import { newSetPasswordToken, storeSetPasswordToken, type FreshSetPasswordToken } from './provisioning';
 
 /** The organisation a bootstrap administrator is created in when no --org is given. */

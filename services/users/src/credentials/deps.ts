@@ -1,6 +1,6 @@
 import type { EventContracts, Logger } from '@concierge/kit';
-import type { CredentialStores } from '../data/credential.repository';
-import type { UserRepository } from '../data/user.repository';
+import type { CredentialStores } from './credential.repository';
+import type { UserRepository } from '../directory/user.repository';
 import type { LockoutPolicy } from './lockout';
 
 /** Credential settings from the service configuration. */

@@ -1,8 +1,9 @@
-import { sealFor, yieldToEventLoop, type EventContracts, type EventEnvelope } from '@concierge/kit';
-import type { CredentialStores } from '../data/credential.repository';
-import type { SetPasswordPurpose, SetPasswordTokenRecord } from '../data/credential-token.model';
-import type { User } from '../data/user.repository';
-import { usersEvent } from '../domain/deps';
+import { sealFor, yieldToEventLoop, type EventEnvelope } from '@concierge/kit';
+import type { CredentialStores } from './credential.repository';
+import type { SetPasswordPurpose, SetPasswordTokenRecord } from './credential-token.model';
+import type { User } from '../directory/user.repository';
+import { usersEvent, type EventDeps } from '../shared/events';
+import type { CredentialEffects } from '../directory/credential-effects';
 import type { CredentialSettings } from './deps';
 import { issueOneTimeToken } from './one-time-token';
 
@@ -41,8 +42,6 @@ export async function storeSetPasswordToken(
   });
 }
 
-type EventDeps = { contracts: EventContracts; actor: string; correlationId: string };
-
 /**
  * credential.set-password-issued for the notifications service. The token travels sealed with the
  * key only the two services hold, bound to the user (additional data = user id), so it is never in
@@ -64,53 +63,8 @@ export function setPasswordIssuedEvent(
   });
 }
 
-/** Who causes a lifecycle change, for the events credential effects add to it. */
-export type EffectContext = EventDeps & { now?: Date };
-
-/**
- * What a lifecycle change does to credentials. Each runs before the lifecycle write and returns
- * the events that write must carry, so the change and its credential events commit together.
- */
-export interface CredentialEffects {
-  /**
-   * The user is about to become ACTIVE. Without a password, a set-password token is stored and
-   * credential.set-password-issued returned; with one, nothing.
-   */
-  beforeActivation(
-    user: Pick<User, '_id' | 'email' | 'displayName'>,
-    ctx: EffectContext,
-  ): Promise<EventEnvelope[]>;
-  /**
-   * Users about to be created ACTIVE in bulk (an import): none has credentials yet, so each gets a
-   * set-password token. Minting is computation only (yielding to the event loop now and then), so
-   * an import does it while the previous batch is being written; `store()` then writes all the
-   * tokens at once, before the users.
-   */
-  mintBulkActivation(
-    users: Pick<User, '_id' | 'email' | 'displayName'>[],
-    ctx: EffectContext,
-  ): Promise<BulkActivation>;
-  /**
-   * The user is about to be suspended or terminated: their sign-ins and unused set-password
-   * tokens are revoked at once (before the status write, so a crash in between fails closed), and
-   * credential.sessions-revoked is returned when they had credentials.
-   */
-  beforeDeactivation(
-    user: Pick<User, '_id'>,
-    status: 'SUSPENDED' | 'TERMINATED',
-    ctx: EffectContext,
-  ): Promise<EventEnvelope[]>;
-}
-
 /** Tokens minted between two turns of the event loop (sealing each costs a few microseconds). */
 const MINT_BETWEEN_YIELDS = 100;
-
-/** Set-password tokens minted for users created in bulk, and each user's credential.set-password-issued. */
-export interface BulkActivation {
-  events: Map<string, EventEnvelope>;
-  /** Writes the tokens (one write): before the users, so that no link goes out without its token. */
-  store(): Promise<void>;
-}
 
 export function createCredentialEffects(
   stores: CredentialStores,

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@concierge/kit';
-import { usersEvent } from '../domain/deps';
+import { usersEvent } from '../shared/events';
 import { nowOf, type CredentialsDeps } from './deps';
 import { newSetPasswordToken, setPasswordIssuedEvent, storeSetPasswordToken } from './provisioning';
 

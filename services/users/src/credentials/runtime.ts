@@ -1,9 +1,9 @@
 import { decodeJwt } from 'jose';
-import type { Connection } from 'mongoose';
-import { issueAccessToken, type SigningKeys } from '../auth/signing-keys';
-import { createCredentialStores, type CredentialStores } from '../data/credential.repository';
+import { issueAccessToken, type SigningKeys } from './signing-keys';
+import type { CredentialStores } from './credential.repository';
 import type { CredentialSettings, SignAccessToken } from './deps';
-import { createCredentialEffects, type CredentialEffects } from './provisioning';
+import type { CredentialEffects } from '../directory/credential-effects';
+import { createCredentialEffects } from './provisioning';
 
 /** The credential stores, settings, token signer and lifecycle effects of one service process. */
 export interface CredentialRuntime {
@@ -14,12 +14,11 @@ export interface CredentialRuntime {
 }
 
 export function createCredentialRuntime(
-  db: Connection,
+  stores: CredentialStores,
   settings: CredentialSettings,
   keys: SigningKeys,
   token: { issuer: string; ttlS: number },
 ): CredentialRuntime {
-  const stores = createCredentialStores(db);
   return {
     stores,
     settings,

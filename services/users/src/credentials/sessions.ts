@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { RefreshToken } from '../data/session.repository';
-import { usersEvent } from '../domain/deps';
+import type { RefreshToken } from './session.repository';
+import { usersEvent } from '../shared/events';
 import { sessionEnded } from './credential.errors';
 import { nowOf, type CredentialsDeps } from './deps';
 import { hashOneTimeToken, isWellFormedToken, issueOneTimeToken } from './one-time-token';

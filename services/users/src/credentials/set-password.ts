@@ -1,6 +1,6 @@
 import { BadInputError } from '@concierge/kit';
-import type { User } from '../data/user.repository';
-import { usersEvent } from '../domain/deps';
+import type { User } from '../directory/user.repository';
+import { usersEvent } from '../shared/events';
 import { tokenExpired, tokenInvalid, tokenUsed } from './credential.errors';
 import { nowOf, type CredentialsDeps } from './deps';
 import { hashOneTimeToken, isWellFormedToken } from './one-time-token';

@@ -1,6 +1,6 @@
 import { documentKey, withDocumentLocks } from '@concierge/kit';
-import { normalizeLogin } from '../domain/profile';
-import { usersEvent } from '../domain/deps';
+import { normalizeLogin } from '../directory/profile';
+import { usersEvent } from '../shared/events';
 import { signInFailed } from './credential.errors';
 import { nowOf, type CredentialsDeps } from './deps';
 import { afterFailure, afterSuccess, isLocked, type LockoutState } from './lockout';

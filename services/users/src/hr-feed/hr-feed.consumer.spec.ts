@@ -1,7 +1,7 @@
 import { createEvent, createLogger, EventContractError, EventContracts } from '@concierge/kit';
-import type { CredentialEffects } from '../credentials/provisioning';
-import type { OrganizationRepository } from '../data/organization.repository';
-import type { UserRepository } from '../data/user.repository';
+import type { CredentialEffects } from '../directory/credential-effects';
+import type { OrganizationRepository } from '../organizations/organization.repository';
+import type { UserRepository } from '../directory/user.repository';
 import { hrFeedHandlers, settle } from './hr-feed.consumer';
 import { HrRecordRejectedError } from './hr-record';
 

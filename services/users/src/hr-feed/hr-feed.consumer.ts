@@ -6,13 +6,13 @@ import {
   type HandlerMap,
   oneAtATime,
 } from '@concierge/kit';
-import type { CredentialEffects } from '../credentials/provisioning';
-import type { OrganizationRepository } from '../data/organization.repository';
-import type { UserRepository } from '../data/user.repository';
-import type { UsersDeps } from '../domain/deps';
-import { loadTree } from '../domain/placement';
-import { DEFAULT_SOURCE } from '../domain/profile';
-import { updateUser } from '../domain/update-user';
+import type { CredentialEffects } from '../directory/credential-effects';
+import type { OrganizationRepository } from '../organizations/organization.repository';
+import type { UserRepository } from '../directory/user.repository';
+import type { UsersDeps } from '../directory/deps';
+import { loadTree } from '../organizations/org-tree';
+import { DEFAULT_SOURCE } from '../directory/profile';
+import { updateUser } from '../directory/update-user';
 import { UserUpsert, type RowOutcome } from '../import/user-upsert';
 import {
   checkSubject,

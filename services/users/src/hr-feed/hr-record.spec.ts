@@ -1,6 +1,6 @@
 import { EventContractError } from '@concierge/kit';
 import { mapRecord } from '../import/map-record';
-import { DEFAULT_SOURCE, externalKeyOf, normalizeProfile } from '../domain/profile';
+import { DEFAULT_SOURCE, externalKeyOf, normalizeProfile } from '../directory/profile';
 import {
   checkSubject,
   HrRecordRejectedError,

@@ -1,5 +1,5 @@
 import { EventContractError } from '@concierge/kit';
-import { DEFAULT_SOURCE, externalKeyOf } from '../domain/profile';
+import { DEFAULT_SOURCE, externalKeyOf } from '../directory/profile';
 
 /** The HR feed's event types (schema/events/hr.*.v1.json), all on concierge.hr-feed.v1. */
 export const HR_JOINER = 'hr.joiner';

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { Organization } from '../data/organization.repository';
-import type { UsersDeps } from '../domain/deps';
-import type { OrgTree } from '../domain/organizations/org-tree';
+import type { Organization } from '../organizations/organization.repository';
+import type { UsersDeps } from '../directory/deps';
+import type { OrgTree } from '../organizations/org-tree';
 import type { Progress, Summary } from './progress';
 import { detectFormat, readRecords } from './read-records';
 import type { CreationSender } from '@concierge/kit';

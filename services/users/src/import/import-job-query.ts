@@ -1,5 +1,5 @@
 import { BadInputError } from '@concierge/kit';
-import type { ImportJob, ImportJobRepository, ImportRowError } from '../data/import-job.repository';
+import type { ImportJob, ImportJobRepository, ImportRowError } from './import-job.repository';
 
 const MAX_PAGE = 200;
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ImportCounts, ImportRowError } from '../data/import-job.repository';
-import type { ProfileInput } from '../domain/profile';
+import type { ImportCounts, ImportRowError } from './import-job.repository';
+import type { ProfileInput } from '../directory/profile';
 import type { RowOutcome } from './user-upsert';
 
 /** At most this many records per batch: one upsert's round trips, and a request body of ~1 MB. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BadInputError, ConflictError, NotFoundError } from '@concierge/kit';
-import type { CredentialEffects } from '../credentials/provisioning';
+import type { CredentialEffects } from '../directory/credential-effects';
 import {
   batchId,
   type ImportBatch,
@@ -8,11 +8,12 @@ import {
   type ImportJob,
   type ImportJobRepository,
   type ImportRowError,
-} from '../data/import-job.repository';
-import type { Organization } from '../data/organization.repository';
-import { usersEvent, type UsersDeps } from '../domain/deps';
-import type { OrgTree } from '../domain/organizations/org-tree';
-import { DEFAULT_SOURCE, SOURCE } from '../domain/profile';
+} from './import-job.repository';
+import type { Organization } from '../organizations/organization.repository';
+import { type UsersDeps } from '../directory/deps';
+import { usersEvent } from '../shared/events';
+import type { OrgTree } from '../organizations/org-tree';
+import { DEFAULT_SOURCE, SOURCE } from '../directory/profile';
 import {
   batchDigest,
   MAX_BATCH_RECORDS,

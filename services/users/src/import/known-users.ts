@@ -1,6 +1,6 @@
-import type { UserRepository, User } from '../data/user.repository';
-import type { ImportMark } from '../data/import-marks';
-import type { ManagerRef } from '../domain/placement';
+import type { UserRepository, User } from '../directory/user.repository';
+import type { ImportMark } from '../directory/import-marks';
+import type { ManagerRef } from '../directory/placement';
 
 /**
  * The external keys of the directory, read once when a long import starts from the users' import

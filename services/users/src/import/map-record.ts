@@ -1,4 +1,4 @@
-import type { CreateUserInput } from '../domain/create-user';
+import type { CreateUserInput } from '../directory/create-user';
 
 /**
  * One row of an import file, an import-job batch or an HR feed record, mapped to the fields of a

@@ -10,16 +10,16 @@ import {
   type PreparedBatch,
   type StagedBatch,
 } from '@concierge/kit';
-import type { Organization } from '../data/organization.repository';
-import { DuplicateUserError, type User } from '../data/user.repository';
-import type { Vouch } from '../data/import-marks';
-import { prepareUser } from '../domain/create-user';
-import type { BulkActivation, CredentialEffects } from '../credentials/provisioning';
-import type { UsersDeps } from '../domain/deps';
-import type { OrgTree } from '../domain/organizations/org-tree';
-import { externalKeyOf, normalizeProfile } from '../domain/profile';
-import { planUpdate, type UpdatePlan } from '../domain/update-user';
-import type { ManagerRef } from '../domain/placement';
+import type { Organization } from '../organizations/organization.repository';
+import { DuplicateUserError, type User } from '../directory/user.repository';
+import type { Vouch } from '../directory/import-marks';
+import { prepareUser } from '../directory/create-user';
+import type { BulkActivation, CredentialEffects } from '../directory/credential-effects';
+import type { UsersDeps } from '../directory/deps';
+import type { OrgTree } from '../organizations/org-tree';
+import { externalKeyOf, normalizeProfile } from '../directory/profile';
+import { planUpdate, type UpdatePlan } from '../directory/update-user';
+import type { ManagerRef } from '../directory/placement';
 import type { KnownUsers } from './known-users';
 import { mapRecord, RowError, type ImportedUser } from './map-record';
 
