@@ -1,5 +1,7 @@
 import { BadInputError, parseIsoDateTime } from '@concierge/kit';
 import type { AuditQuery, AuditRecord, AuditRepository } from './audit.repository';
+import { AUDIT_ERRORS } from './audit.errors';
+import { PAGE_ERRORS } from '../shared/errors';
 
 export interface AuditFilterInput {
   actor?: string | null;
@@ -28,7 +30,11 @@ function decodeAuditCursor(cursor: string): NonNullable<AuditQuery['after']> {
   } catch {
     // fall through to the error below
   }
-  throw new BadInputError('after', 'after must be an endCursor returned by auditTrail', 'PAGE.BAD_CURSOR');
+  throw new BadInputError(
+    'after',
+    'after must be an endCursor returned by auditTrail',
+    PAGE_ERRORS.BAD_CURSOR,
+  );
 }
 
 /** A calendar day (midnight UTC), or a date-time with its offset: an audit query must not depend on the server's zone. */
@@ -38,7 +44,7 @@ function instant(field: string, value: string): Date {
     throw new BadInputError(
       field,
       `${field} must be an ISO 8601 date or a date-time with an offset, e.g. 2027-01-04T08:00:00Z`,
-      'AUDIT.BAD_TIME',
+      AUDIT_ERRORS.BAD_TIME,
     );
   }
   return date;
@@ -46,7 +52,7 @@ function instant(field: string, value: string): Date {
 
 function identifier(field: string, value: string): string {
   if (value.length === 0 || value.length > MAX_ID) {
-    throw new BadInputError(field, `${field} must have 1 to ${MAX_ID} characters`, 'AUDIT.BAD_FILTER');
+    throw new BadInputError(field, `${field} must have 1 to ${MAX_ID} characters`, AUDIT_ERRORS.BAD_FILTER);
   }
   return value;
 }
@@ -59,7 +65,7 @@ export function auditQuery(args: {
 }): AuditQuery {
   const first = args.first ?? 50;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
-    throw new BadInputError('first', `first must be between 1 and ${MAX_PAGE}`, 'PAGE.BAD_SIZE');
+    throw new BadInputError('first', `first must be between 1 and ${MAX_PAGE}`, PAGE_ERRORS.BAD_SIZE);
   }
   const filter = args.filter ?? {};
   const query: AuditQuery = { limit: first };
@@ -70,7 +76,7 @@ export function auditQuery(args: {
       throw new BadInputError(
         'filter.targetType',
         'targetType must be a kind of target such as user, organization or credential',
-        'AUDIT.BAD_FILTER',
+        AUDIT_ERRORS.BAD_FILTER,
       );
     }
     query.targetType = filter.targetType;
@@ -82,14 +88,14 @@ export function auditQuery(args: {
       throw new BadInputError(
         'filter.action',
         'action must be an action such as user.suspended, or a prefix ending in a dot such as user.',
-        'AUDIT.BAD_FILTER',
+        AUDIT_ERRORS.BAD_FILTER,
       );
     }
   }
   if (filter.from != null) query.from = instant('filter.from', filter.from);
   if (filter.to != null) query.to = instant('filter.to', filter.to);
   if (query.from && query.to && query.to.getTime() <= query.from.getTime()) {
-    throw new BadInputError('filter.to', 'to must be after from', 'AUDIT.EMPTY_RANGE');
+    throw new BadInputError('filter.to', 'to must be after from', AUDIT_ERRORS.EMPTY_RANGE);
   }
   if (args.after) query.after = decodeAuditCursor(args.after);
   return query;

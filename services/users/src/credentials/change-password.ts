@@ -4,6 +4,7 @@ import { isLocked } from './lockout';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hash';
 import { checkNewPassword, writePassword } from './set-password';
 import { recordFailure, withPasswordCheckLock } from './sign-in';
+import { CREDENTIAL_ERRORS, PASSWORD_ERRORS } from './credential.errors';
 
 /**
  * The signed-in user changes their password, proving the current one. A wrong current password
@@ -26,7 +27,7 @@ export async function changePassword(
       throw new BadInputError(
         'currentPassword',
         `Too many wrong passwords; try again after ${(credential.lockedUntil as Date).toISOString()}`,
-        'CREDENTIAL.LOCKED',
+        CREDENTIAL_ERRORS.LOCKED,
       );
     }
     const matches = credential?.passwordHash
@@ -37,14 +38,14 @@ export async function changePassword(
       throw new BadInputError(
         'currentPassword',
         'currentPassword is not your current password',
-        'CREDENTIAL.WRONG_PASSWORD',
+        CREDENTIAL_ERRORS.WRONG_PASSWORD,
       );
     }
     if (newPassword === currentPassword) {
       throw new BadInputError(
         'newPassword',
         'newPassword must differ from the current password',
-        'PASSWORD.UNCHANGED',
+        PASSWORD_ERRORS.UNCHANGED,
       );
     }
     await writePassword(userId, await hashPassword(newPassword), 'CHANGE', deps);

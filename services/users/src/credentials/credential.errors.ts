@@ -1,5 +1,25 @@
 import { BadInputError, DomainError } from '@concierge/kit';
 
+/** The stable codes of refused sign-ins, sessions and set-password links. */
+export const CREDENTIAL_ERRORS = {
+  LOCKED: 'CREDENTIAL.LOCKED',
+  SESSION_ENDED: 'CREDENTIAL.SESSION_ENDED',
+  SIGN_IN_FAILED: 'CREDENTIAL.SIGN_IN_FAILED',
+  TOKEN_EXPIRED: 'CREDENTIAL.TOKEN_EXPIRED',
+  TOKEN_INVALID: 'CREDENTIAL.TOKEN_INVALID',
+  TOKEN_USED: 'CREDENTIAL.TOKEN_USED',
+  WRONG_PASSWORD: 'CREDENTIAL.WRONG_PASSWORD',
+} as const;
+
+/** The stable codes of refused passwords. */
+export const PASSWORD_ERRORS = {
+  COMMON: 'PASSWORD.COMMON',
+  CONTAINS_IDENTITY: 'PASSWORD.CONTAINS_IDENTITY',
+  TOO_LONG: 'PASSWORD.TOO_LONG',
+  TOO_SHORT: 'PASSWORD.TOO_SHORT',
+  UNCHANGED: 'PASSWORD.UNCHANGED',
+} as const;
+
 /**
  * One answer for an unknown login, a wrong password, a locked account and a user who may not sign
  * in, so the answer does not tell which accounts exist.
@@ -8,7 +28,7 @@ export function signInFailed(): DomainError {
   return new DomainError(
     'UNAUTHENTICATED',
     'Sign-in failed: the login or password is wrong, or the account cannot sign in at the moment',
-    { reason: 'CREDENTIAL.SIGN_IN_FAILED' },
+    { reason: CREDENTIAL_ERRORS.SIGN_IN_FAILED },
   );
 }
 
@@ -16,7 +36,7 @@ export function signInFailed(): DomainError {
 export function sessionEnded(): DomainError {
   return new DomainError('UNAUTHENTICATED', 'This session has ended; sign in again', {
     field: 'refreshToken',
-    reason: 'CREDENTIAL.SESSION_ENDED',
+    reason: CREDENTIAL_ERRORS.SESSION_ENDED,
   });
 }
 
@@ -24,7 +44,7 @@ export function tokenInvalid(): BadInputError {
   return new BadInputError(
     'token',
     'This set-password link is not valid; ask an administrator for a new one',
-    'CREDENTIAL.TOKEN_INVALID',
+    CREDENTIAL_ERRORS.TOKEN_INVALID,
   );
 }
 
@@ -32,7 +52,7 @@ export function tokenUsed(): BadInputError {
   return new BadInputError(
     'token',
     'This set-password link has been used already; sign in, or ask an administrator for a new one',
-    'CREDENTIAL.TOKEN_USED',
+    CREDENTIAL_ERRORS.TOKEN_USED,
   );
 }
 
@@ -40,6 +60,6 @@ export function tokenExpired(): BadInputError {
   return new BadInputError(
     'token',
     'This set-password link has expired; ask an administrator for a new one',
-    'CREDENTIAL.TOKEN_EXPIRED',
+    CREDENTIAL_ERRORS.TOKEN_EXPIRED,
   );
 }

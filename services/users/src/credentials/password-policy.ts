@@ -1,5 +1,6 @@
 import { BadInputError } from '@concierge/kit';
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { PASSWORD_ERRORS } from './credential.errors';
 
 /** Counted in Unicode code points, so a password of emoji or CJK characters is measured as a person sees it. */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -39,14 +40,14 @@ export function checkPassword(password: string, who: { username?: string | null;
     throw new BadInputError(
       'password',
       `password must have at most ${MAX_PASSWORD_LENGTH} characters`,
-      'PASSWORD.TOO_LONG',
+      PASSWORD_ERRORS.TOO_LONG,
     );
   }
   if (length < MIN_PASSWORD_LENGTH) {
     throw new BadInputError(
       'password',
       `password must have at least ${MIN_PASSWORD_LENGTH} characters`,
-      'PASSWORD.TOO_SHORT',
+      PASSWORD_ERRORS.TOO_SHORT,
     );
   }
   const lower = password.toLowerCase();
@@ -54,14 +55,14 @@ export function checkPassword(password: string, who: { username?: string | null;
     throw new BadInputError(
       'password',
       'password is on a list of commonly used passwords; choose a less predictable one',
-      'PASSWORD.COMMON',
+      PASSWORD_ERRORS.COMMON,
     );
   }
   if (identityParts(who).some((part) => lower.includes(part))) {
     throw new BadInputError(
       'password',
       'password must not contain your username or e-mail address',
-      'PASSWORD.CONTAINS_IDENTITY',
+      PASSWORD_ERRORS.CONTAINS_IDENTITY,
     );
   }
 }

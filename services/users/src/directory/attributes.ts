@@ -1,5 +1,6 @@
 import { BadInputError, isCalendarDate } from '@concierge/kit';
 import type { AttributeDefinition, AttributeType } from '../organizations/organization.model';
+import { ATTRIBUTE_ERRORS } from '../organizations/organization.errors';
 
 export type AttributeValue = string | number | boolean;
 /** Custom attribute values as given by a caller: typed JSON (NDJSON, graph) or text (CSV). */
@@ -51,7 +52,7 @@ export function checkAttributes(
     throw new BadInputError(
       'attributes',
       `At most ${MAX_ATTRIBUTES} custom attributes`,
-      'ATTRIBUTE.TOO_MANY',
+      ATTRIBUTE_ERRORS.TOO_MANY,
     );
   }
   const out: Record<string, AttributeValue> = {};
@@ -61,7 +62,7 @@ export function checkAttributes(
       throw new BadInputError(
         `attributes.${name.slice(0, 64)}`,
         `The organisation declares no attribute "${name.slice(0, 64)}"`,
-        'ATTRIBUTE.UNKNOWN',
+        ATTRIBUTE_ERRORS.UNKNOWN,
       );
     }
     const value = coerce(def.type, raw);
@@ -69,14 +70,18 @@ export function checkAttributes(
       throw new BadInputError(
         `attributes.${name}`,
         `${name} must be ${EXAMPLE[def.type]}`,
-        'ATTRIBUTE.WRONG_TYPE',
+        ATTRIBUTE_ERRORS.WRONG_TYPE,
       );
     }
     out[name] = value;
   }
   for (const def of definitions.values()) {
     if (def.required && !(def.name in out)) {
-      throw new BadInputError(`attributes.${def.name}`, `${def.name} is required here`, 'ATTRIBUTE.REQUIRED');
+      throw new BadInputError(
+        `attributes.${def.name}`,
+        `${def.name} is required here`,
+        ATTRIBUTE_ERRORS.REQUIRED,
+      );
     }
   }
   return out;

@@ -4,6 +4,8 @@ import type { EmployeeType, UserStatus } from './user.model';
 import { positionOf, queryWords } from './user-listing';
 import type { User, UserQuery, UserRepository, UserSortField } from './user.repository';
 import type { OrgTree } from '../organizations/org-tree';
+import { ORGANIZATION_ERRORS } from '../organizations/organization.errors';
+import { PAGE_ERRORS } from '../shared/errors';
 
 export interface UserFilterInput {
   organizationId?: string | null;
@@ -38,7 +40,7 @@ function decodeCursor(sort: UserSortField, cursor: string): UserQuery['after'] {
   throw new BadInputError(
     'after',
     'after must be an endCursor returned by the same query and sort',
-    'PAGE.BAD_CURSOR',
+    PAGE_ERRORS.BAD_CURSOR,
   );
 }
 
@@ -54,13 +56,13 @@ export function userQuery(
 ): UserQuery {
   const first = args.first ?? 50;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
-    throw new BadInputError('first', `first must be between 1 and ${MAX_PAGE}`, 'PAGE.BAD_SIZE');
+    throw new BadInputError('first', `first must be between 1 and ${MAX_PAGE}`, PAGE_ERRORS.BAD_SIZE);
   }
   const filter = args.filter ?? {};
   const query: UserQuery = { sort: args.sort, limit: first };
   if (filter.organizationId) {
     if (!tree.get(filter.organizationId)) {
-      throw new BadInputError('filter.organizationId', 'No such organisation', 'ORGANIZATION.NOT_FOUND');
+      throw new BadInputError('filter.organizationId', 'No such organisation', ORGANIZATION_ERRORS.NOT_FOUND);
     }
     const ids =
       filter.includeSubOrganizations === false
@@ -74,11 +76,15 @@ export function userQuery(
   if (filter.managerId) query.managerId = filter.managerId;
   if (filter.text) {
     if (filter.text.length > 100) {
-      throw new BadInputError('filter.text', 'text must have at most 100 characters', 'PAGE.TEXT_TOO_LONG');
+      throw new BadInputError(
+        'filter.text',
+        'text must have at most 100 characters',
+        PAGE_ERRORS.TEXT_TOO_LONG,
+      );
     }
     const words = queryWords(filter.text);
     if (words.length === 0) {
-      throw new BadInputError('filter.text', 'text must contain a letter or a digit', 'PAGE.TEXT_EMPTY');
+      throw new BadInputError('filter.text', 'text must contain a letter or a digit', PAGE_ERRORS.TEXT_EMPTY);
     }
     query.words = words;
   }

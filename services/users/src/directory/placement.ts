@@ -4,6 +4,8 @@ import type { User } from './user.repository';
 import type { UsersDeps } from './deps';
 import { checkAttributes, type AttributeInput, type AttributeValue } from './attributes';
 import { OrgTree } from '../organizations/org-tree';
+import { USER_ERRORS } from './directory.errors';
+import { ORGANIZATION_ERRORS } from '../organizations/organization.errors';
 
 /** Where a user sits: organisation, manager, and the custom attributes that organisation allows. */
 export interface Placement {
@@ -33,7 +35,7 @@ export async function resolvePlacement(
     throw new BadInputError(
       'organizationId',
       `Organisation ${input.organizationId.slice(0, 64)} does not exist`,
-      'ORGANIZATION.NOT_FOUND',
+      ORGANIZATION_ERRORS.NOT_FOUND,
     );
   }
   const attributes = checkAttributes(input.attributes, tree.effectiveDefinitions(input.organizationId));
@@ -48,7 +50,7 @@ async function checkManager(
   known?: ReadonlyMap<string, ManagerRef>,
 ): Promise<void> {
   if (userId !== null && managerId === userId) {
-    throw new BadInputError('managerId', 'A user cannot be their own manager', 'USER.OWN_MANAGER');
+    throw new BadInputError('managerId', 'A user cannot be their own manager', USER_ERRORS.OWN_MANAGER);
   }
   const load = async (id: string) => known?.get(id) ?? (await deps.users.findById(id));
   const manager = await load(managerId);
@@ -56,14 +58,14 @@ async function checkManager(
     throw new BadInputError(
       'managerId',
       `Manager ${managerId.slice(0, 64)} does not exist`,
-      'USER.MANAGER_NOT_FOUND',
+      USER_ERRORS.MANAGER_NOT_FOUND,
     );
   }
   if (manager.status === 'TERMINATED') {
     throw new BadInputError(
       'managerId',
       `Manager ${manager.displayName} has left`,
-      'USER.MANAGER_TERMINATED',
+      USER_ERRORS.MANAGER_TERMINATED,
     );
   }
   if (userId === null) return;
@@ -73,7 +75,7 @@ async function checkManager(
       throw new BadInputError(
         'managerId',
         `${manager.displayName} reports (directly or not) to this user, so cannot be their manager`,
-        'USER.MANAGER_CYCLE',
+        USER_ERRORS.MANAGER_CYCLE,
       );
     }
     current = current.managerId ? await load(current.managerId) : null;

@@ -1,5 +1,6 @@
 import { BadInputError, parseIsoDateTime } from '@concierge/kit';
 import { EMPLOYEE_TYPES, type EmployeeType } from './user.model';
+import { USER_ERRORS } from './directory.errors';
 
 /** The descriptive fields of a user, normalised. */
 export interface Profile {
@@ -43,7 +44,7 @@ function text(field: string, value: string | null | undefined, max: number): str
   if (typeof value !== 'string') throw new BadInputError(field, `${field} must be text`);
   const trimmed = value.trim();
   if (trimmed.length > max) {
-    throw new BadInputError(field, `${field} must have at most ${max} characters`, 'USER.TOO_LONG');
+    throw new BadInputError(field, `${field} must have at most ${max} characters`, USER_ERRORS.TOO_LONG);
   }
   return trimmed === '' ? null : trimmed;
 }
@@ -59,7 +60,7 @@ export function normalizeEmail(value: string | null | undefined): string {
     throw new BadInputError(
       'email',
       `"${(value ?? '').slice(0, 100)}" is not a valid e-mail address`,
-      'USER.BAD_EMAIL',
+      USER_ERRORS.BAD_EMAIL,
     );
   }
   return email;
@@ -81,7 +82,7 @@ export function normalizeProfile(input: ProfileInput, base?: Profile): Profile {
       throw new BadInputError(
         'username',
         'username must have 1 to 128 characters: letters, digits and . _ @ + -, starting with a letter or digit',
-        'USER.BAD_USERNAME',
+        USER_ERRORS.BAD_USERNAME,
       );
     }
   } else if (!base) username = email;
@@ -98,7 +99,7 @@ export function normalizeProfile(input: ProfileInput, base?: Profile): Profile {
     throw new BadInputError(
       'displayName',
       'displayName (or a given or family name) is required',
-      'USER.NO_NAME',
+      USER_ERRORS.NO_NAME,
     );
   }
 
@@ -109,7 +110,7 @@ export function normalizeProfile(input: ProfileInput, base?: Profile): Profile {
       throw new BadInputError(
         'employeeType',
         `employeeType must be one of ${EMPLOYEE_TYPES.join(', ').toLowerCase()}`,
-        'USER.BAD_EMPLOYEE_TYPE',
+        USER_ERRORS.BAD_EMPLOYEE_TYPE,
       );
     }
     employeeType = candidate as EmployeeType;
@@ -126,7 +127,7 @@ export function normalizeProfile(input: ProfileInput, base?: Profile): Profile {
     throw new BadInputError(
       'source',
       'source must be a short name: letters, digits, . _ -',
-      'USER.BAD_SOURCE',
+      USER_ERRORS.BAD_SOURCE,
     );
   }
   if (externalId === null) source = null;
@@ -168,6 +169,6 @@ export function parseDate(field: string, value: string | null | undefined): Date
 /** Checks that an end date, when set, comes after the start date. */
 export function checkDates(startDate: Date | null, endDate: Date | null): void {
   if (startDate && endDate && endDate.getTime() <= startDate.getTime()) {
-    throw new BadInputError('endDate', 'endDate must be after startDate', 'USER.END_BEFORE_START');
+    throw new BadInputError('endDate', 'endDate must be after startDate', USER_ERRORS.END_BEFORE_START);
   }
 }

@@ -1,12 +1,13 @@
 import { BadInputError } from '@concierge/kit';
 import type { ImportJob, ImportJobRepository, ImportRowError } from './import-job.repository';
+import { PAGE_ERRORS } from '../shared/errors';
 
 const MAX_PAGE = 200;
 
 function pageSize(first: number | null | undefined): number {
   const size = first ?? 50;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
-    throw new BadInputError('first', `first must be between 1 and ${MAX_PAGE}`, 'PAGE.BAD_SIZE');
+    throw new BadInputError('first', `first must be between 1 and ${MAX_PAGE}`, PAGE_ERRORS.BAD_SIZE);
   }
   return size;
 }
@@ -25,7 +26,11 @@ function decode(cursor: string): unknown[] | null {
 }
 
 function badCursor(query: string): BadInputError {
-  return new BadInputError('after', `after must be an endCursor returned by ${query}`, 'PAGE.BAD_CURSOR');
+  return new BadInputError(
+    'after',
+    `after must be an endCursor returned by ${query}`,
+    PAGE_ERRORS.BAD_CURSOR,
+  );
 }
 
 /** An opaque cursor of the job list: start time and id. */

@@ -23,6 +23,7 @@ import {
   type ImportRecordInput,
 } from './import-job-records';
 import { UserUpsert, type RowOutcome } from './user-upsert';
+import { IMPORT_JOB_ERRORS } from './import.errors';
 
 /** How long batch claims live and how long a request waits for a batch another request applies. */
 export interface ImportJobTiming {
@@ -101,7 +102,7 @@ function requireRunning(job: ImportJob, refusal: string): void {
   if (job.status !== 'RUNNING') {
     throw new ConflictError(`Import job ${job._id} is ${job.status}: ${refusal}`, {
       field: 'jobId',
-      reason: 'IMPORT_JOB.NOT_RUNNING',
+      reason: IMPORT_JOB_ERRORS.NOT_RUNNING,
     });
   }
 }
@@ -118,7 +119,7 @@ export async function startImportJob(
     throw new BadInputError(
       'input.source',
       'source must be a short name: 1 to 64 letters, digits, . _ -',
-      'IMPORT_JOB.BAD_SOURCE',
+      IMPORT_JOB_ERRORS.BAD_SOURCE,
     );
   }
   const now = new Date();
@@ -164,14 +165,14 @@ export async function sendImportBatch(
     throw new BadInputError(
       'sequence',
       'sequence must be a whole number from 0 up',
-      'IMPORT_JOB.BAD_SEQUENCE',
+      IMPORT_JOB_ERRORS.BAD_SEQUENCE,
     );
   }
   if (records.length > MAX_BATCH_RECORDS) {
     throw new BadInputError(
       'records',
       `A batch holds at most ${MAX_BATCH_RECORDS} records, this one has ${records.length}: split it into batches of their own sequence numbers`,
-      'IMPORT_JOB.BATCH_TOO_LARGE',
+      IMPORT_JOB_ERRORS.BATCH_TOO_LARGE,
     );
   }
   const digest = batchDigest(records);
@@ -214,7 +215,7 @@ function newClaim(jobId: string, sequence: number, digest: string, attempt: numb
 function inProgress(jobId: string, sequence: number): ConflictError {
   return new ConflictError(
     `Batch ${sequence} of import job ${jobId} is still being applied: send it again in a moment`,
-    { field: 'sequence', reason: 'IMPORT_JOB.BATCH_IN_PROGRESS' },
+    { field: 'sequence', reason: IMPORT_JOB_ERRORS.BATCH_IN_PROGRESS },
   );
 }
 
@@ -229,7 +230,7 @@ async function resume(
   if (batch.digest !== digest) {
     throw new ConflictError(
       `Batch ${sequence} of import job ${jobId} was received with other records: send new records under a sequence number not used yet`,
-      { field: 'records', reason: 'IMPORT_JOB.BATCH_MISMATCH' },
+      { field: 'records', reason: IMPORT_JOB_ERRORS.BATCH_MISMATCH },
     );
   }
   const timing = timingOf(deps);
@@ -331,7 +332,7 @@ async function finish(
     // Someone ended the job meanwhile: answer as for the state it is in now.
   }
   throw new ConflictError(`Import job ${jobId} changed meanwhile: try again`, {
-    reason: 'IMPORT_JOB.CHANGED',
+    reason: IMPORT_JOB_ERRORS.CHANGED,
   });
 }
 

@@ -5,6 +5,7 @@ import { DuplicateCodeError, type Organization } from './organization.repository
 import type { OrganizationsDeps } from './deps';
 import { usersEvent } from '../shared/events';
 import { normalizeCode, normalizeDefinitions, normalizeName } from './organization-input';
+import { ORGANIZATION_ERRORS } from './organization.errors';
 
 export interface CreateOrganizationInput {
   code: string;
@@ -27,7 +28,7 @@ export async function createOrganization(
     throw new BadInputError(
       'parentId',
       `Organisation ${parentId.slice(0, 64)} does not exist`,
-      'ORGANIZATION.NOT_FOUND',
+      ORGANIZATION_ERRORS.NOT_FOUND,
     );
   }
   const id = randomUUID();
@@ -46,7 +47,7 @@ export async function createOrganization(
     if (err instanceof DuplicateCodeError) {
       throw new ConflictError(`An organisation with code ${code} already exists`, {
         field: 'code',
-        reason: 'ORGANIZATION.CODE_TAKEN',
+        reason: ORGANIZATION_ERRORS.CODE_TAKEN,
       });
     }
     throw err;

@@ -3,6 +3,7 @@ import type { Organization } from './organization.repository';
 import type { OrganizationsDeps } from './deps';
 import { usersEvent } from '../shared/events';
 import { loadTree } from './org-tree';
+import { ORGANIZATION_ERRORS } from './organization.errors';
 
 /**
  * Moves an organisation (with its subtree) under another parent, or to the top with null. A move
@@ -23,14 +24,14 @@ export async function moveOrganization(
         throw new BadInputError(
           'parentId',
           `Organisation ${parentId.slice(0, 64)} does not exist`,
-          'ORGANIZATION.NOT_FOUND',
+          ORGANIZATION_ERRORS.NOT_FOUND,
         );
       }
       if (tree.wouldCycle(id, parentId)) {
         throw new BadInputError(
           'parentId',
           `${tree.get(parentId)?.name ?? parentId} is inside ${current.name}; an organisation cannot move under itself`,
-          'ORGANIZATION.MOVE_CYCLE',
+          ORGANIZATION_ERRORS.MOVE_CYCLE,
         );
       }
     }

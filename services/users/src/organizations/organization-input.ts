@@ -1,5 +1,6 @@
 import { BadInputError } from '@concierge/kit';
 import type { AttributeDefinition, AttributeType } from './organization.model';
+import { ATTRIBUTE_ERRORS, ORGANIZATION_ERRORS } from './organization.errors';
 
 /** An attribute name: a key in stored user documents. */
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -10,7 +11,7 @@ export function checkDefinitionName(name: string, field: string): void {
     throw new BadInputError(
       field,
       `"${name.slice(0, 70)}" is not a valid attribute name: a letter, then up to 63 letters, digits or _`,
-      'ATTRIBUTE.BAD_NAME',
+      ATTRIBUTE_ERRORS.BAD_NAME,
     );
   }
 }
@@ -26,7 +27,7 @@ export function normalizeCode(code: string): string {
     throw new BadInputError(
       'code',
       'code must have 1 to 32 letters, digits, _ or -',
-      'ORGANIZATION.BAD_CODE',
+      ORGANIZATION_ERRORS.BAD_CODE,
     );
   }
   return normalized;
@@ -35,7 +36,7 @@ export function normalizeCode(code: string): string {
 export function normalizeName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > 200) {
-    throw new BadInputError('name', 'name must have 1 to 200 characters', 'ORGANIZATION.BAD_NAME');
+    throw new BadInputError('name', 'name must have 1 to 200 characters', ORGANIZATION_ERRORS.BAD_NAME);
   }
   return trimmed;
 }
@@ -49,7 +50,7 @@ export function normalizeDefinitions(
     throw new BadInputError(
       'attributeDefinitions',
       `At most ${MAX_DEFINITIONS} attributes`,
-      'ATTRIBUTE.TOO_MANY',
+      ATTRIBUTE_ERRORS.TOO_MANY,
     );
   }
   const seen = new Set<string>();
@@ -59,7 +60,7 @@ export function normalizeDefinitions(
       throw new BadInputError(
         `attributeDefinitions.${i}.name`,
         `${d.name} is declared twice`,
-        'ATTRIBUTE.DUPLICATE',
+        ATTRIBUTE_ERRORS.DUPLICATE,
       );
     }
     seen.add(d.name);

@@ -1,0 +1,18 @@
+/** The stable codes of refused attribute definitions and values. */
+export const ATTRIBUTE_ERRORS = {
+  BAD_NAME: 'ATTRIBUTE.BAD_NAME',
+  DUPLICATE: 'ATTRIBUTE.DUPLICATE',
+  REQUIRED: 'ATTRIBUTE.REQUIRED',
+  TOO_MANY: 'ATTRIBUTE.TOO_MANY',
+  UNKNOWN: 'ATTRIBUTE.UNKNOWN',
+  WRONG_TYPE: 'ATTRIBUTE.WRONG_TYPE',
+} as const;
+
+/** The stable codes of refused organisation writes and references. */
+export const ORGANIZATION_ERRORS = {
+  BAD_CODE: 'ORGANIZATION.BAD_CODE',
+  BAD_NAME: 'ORGANIZATION.BAD_NAME',
+  CODE_TAKEN: 'ORGANIZATION.CODE_TAKEN',
+  MOVE_CYCLE: 'ORGANIZATION.MOVE_CYCLE',
+  NOT_FOUND: 'ORGANIZATION.NOT_FOUND',
+} as const;
