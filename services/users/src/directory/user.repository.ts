@@ -1,4 +1,5 @@
 import {
+  CreationOutbox,
   documentKey,
   dueBucketFor,
   findByKeys,
@@ -97,6 +98,9 @@ const FREQUENT_TERM = 1_500;
 /** Where the marks of fillMissingListing and of frequent terms live, beside the list buckets. */
 const MARKS = 'user_list_buckets';
 
+/** Buckets a search for a frequent word reads at once as it walks the list (kit OrderedBuckets). */
+const SEARCH_READ_AHEAD = 4;
+
 /** Pages of different organisations read at once. */
 const SCOPES_AT_ONCE = 4;
 
@@ -141,6 +145,20 @@ export class UserRepository {
   /** After `listed` rows were written: their buckets under splits begun meanwhile (OrderedBuckets). */
   private async written(rows: readonly Parameters<typeof listEntries>[0][]): Promise<void> {
     await this.buckets.written(rows.flatMap((r) => listEntries(r)));
+  }
+
+  /** The creation outbox of bulk-created users' events (kit CreationOutbox). */
+  creations(): CreationOutbox {
+    return CreationOutbox.of(this.model.db.db as NonNullable<typeof this.model.db.db>, 'users');
+  }
+
+  /**
+   * Users whose events wait for the relay: those with pending outbox events, and those staged in
+   * the creation outbox. Scans both (for an operator's summary after a failed send, not a hot path).
+   */
+  async unpublished(): Promise<number> {
+    const pending = await this.model.countDocuments({ outboxPending: true }).exec();
+    return pending + (await this.creations().staged());
   }
 
   async findById(id: string): Promise<User | null> {
@@ -211,10 +229,12 @@ export class UserRepository {
         query.after,
         query.limit,
         async (bucket) => {
+          // A search reads only the bucket's users with its term (PostgreSQL checks both arrays).
           const found = await this.model
             .find(
               {
                 listBuckets: bucket,
+                ...(query.words ? { searchTerms: lookupTerm(query.words) } : {}),
                 ...(organizationId ? { organizationId } : {}),
                 ...this.storeFilter(query),
               },
@@ -225,6 +245,7 @@ export class UserRepository {
           return query.words ? found.filter((u) => matchesWords(u, query.words as string[])) : found;
         },
         (u) => positionOf(query.sort, u),
+        { readAhead: query.words ? SEARCH_READ_AHEAD : 1 },
       ),
     );
     return this.pageOf(pages.flat(), query);
