@@ -3,7 +3,12 @@ import { startServer as startDelegation } from '@concierge/delegation';
 import { startGateway, type loadConfig as LoadGatewayConfig } from '@concierge/gateway';
 import type { RunningService } from '@concierge/kit';
 import { startServer as startNotifications } from '@concierge/notifications';
-import { issueAccessToken, SigningKeys, startServer as startUsers } from '@concierge/users';
+import {
+  issueAccessToken,
+  SigningKeyRepository,
+  SigningKeys,
+  startServer as startUsers,
+} from '@concierge/users';
 import { join } from 'node:path';
 import { dropDatabases, ROOT, SECRET, serviceConfig, startAtEnd, usersConfig } from './index';
 
@@ -45,7 +50,7 @@ export async function startStack(options: { usersMongoOptions?: string } = {}) {
     tokenIssuer: ISSUER,
   };
   const gateway = await startGateway(config);
-  const keys = new SigningKeys(users.runtime.db);
+  const keys = new SigningKeys(new SigningKeyRepository(users.runtime.db));
   return {
     gateway,
     users,

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { auditModel } from './audit/audit.model';
 import { AuditRepository } from './audit/audit.repository';
 import { createCredentialStores, type CredentialStores } from './credentials/credential.repository';
+import { SigningKeyRepository } from './credentials/signing-key.repository';
 import { SigningKeys } from './credentials/signing-keys';
 import { userModel } from './directory/user.model';
 import { UserRepository } from './directory/user.repository';
@@ -27,6 +28,6 @@ export function createStores(db: Connection): UsersStores {
     audit: new AuditRepository(auditModel(db)),
     importJobs: new ImportJobRepository(importJobModels(db)),
     credentials: createCredentialStores(db),
-    keys: new SigningKeys(db),
+    keys: new SigningKeys(new SigningKeyRepository(db)),
   };
 }

@@ -9,14 +9,16 @@ import type { EventEnvelope } from './envelope';
 /**
  * The outbox of documents created in bulk (an import): their events wait in a small collection of
  * their own instead of in each new document. Clearing an in-document outbox takes one update per
- * document, and on FerretDB over SQLite every update reads the whole collection (publishing N
- * imported users cost O(N²)); inserts and deletes here stay cheap. The events of a batch are staged
+ * document: on FerretDB over PostgreSQL an update rewrites the whole document (a user with its
+ * list buckets is about 2 KB), so publishing N imported users would cost N such writes, where a
+ * batch here costs a few inserts and deletes. (On the SQLite back end each update also read the
+ * whole collection: O(N²).) The events of a batch are staged
  * before its documents are inserted and confirmed afterwards by one insert naming the documents
  * that did not land; the relay publishes a confirmed batch, then deletes it.
  *
  * A batch is staged as a few chunk documents with ids derived from the batch's, so that the relay
- * reads and deletes them by `_id`, the one filter FerretDB over SQLite answers without reading the
- * whole collection (one document per event made every read of a batch scan all staged events).
+ * reads and deletes them by `_id` equality, which FerretDB serves from an index on every back end
+ * (one document per event would make every batch many more documents to read and delete).
  *
  * A crash between staging and confirming leaves an unconfirmed batch: after a grace period the relay
  * publishes the events whose document exists and drops the others, so a created document's events
@@ -78,6 +80,14 @@ export class CreationOutbox {
       collection,
       options,
     );
+  }
+
+  /** Documents whose events wait in staged chunks (a crash or a failed send left them). */
+  async staged(): Promise<number> {
+    const chunks = await this.chunks
+      .find({ collection: this.collection }, { projection: { items: 1 } })
+      .toArray();
+    return chunks.reduce((n, chunk) => n + itemsOf(chunk).length, 0);
   }
 
   /**

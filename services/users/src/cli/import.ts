@@ -23,7 +23,6 @@ import {
   CreationSender,
   type CreationBatch,
   type CreationChunk,
-  itemsOf,
 } from '@concierge/kit';
 import { loadImportConfig } from '../config';
 import { createCredentialEffects } from '../credentials/provisioning';
@@ -68,8 +67,8 @@ async function main(): Promise<number> {
   // The command publishes the events of the users it writes itself; whatever it cannot publish
   // (broker down) waits in the outbox, and the users service publishes it later. New users' events
   // go out right after their batch lands (the creation outbox keeps them until then). Changed users
-  // carry theirs in the document, and looking for those reads the whole users collection on
-  // FerretDB over SQLite, so that relay runs only once a batch has changed someone.
+  // carry theirs in the document; that relay (an indexed equality on `outboxPending`) runs only
+  // once a batch has changed someone, so an import of new users polls nothing for them.
   const sender = new CreationSender(
     CreationOutbox.of(db.db as Db, 'users'),
     (events) => publisher.publish(events, { validated: true }),
@@ -136,13 +135,7 @@ async function main(): Promise<number> {
         if (!sender.direct) await creationRelay.drain();
         if (changed) await changeRelay.drain();
       } catch {
-        const staged = await db
-          .collection<CreationChunk>(CREATION_OUTBOX)
-          .find({ collection: 'users' }, { projection: { items: 1 } })
-          .toArray();
-        unpublished =
-          (await db.collection('users').countDocuments({ outboxPending: true })) +
-          staged.reduce((n, chunk) => n + itemsOf(chunk).length, 0);
+        unpublished = await stores.users.unpublished();
       }
     }
     const { created, updated, unchanged, rejected } = result.counts;

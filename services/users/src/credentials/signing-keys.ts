@@ -1,17 +1,9 @@
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
-import type { Connection } from 'mongoose';
-import { isDuplicateKey } from '@concierge/kit';
+import type { SigningKeyRepository } from './signing-key.repository';
 
 /** Audience of every access token; the gateway checks it. */
 export const TOKEN_AUDIENCE = 'concierge';
 const ALG = 'ES256';
-
-interface KeyRecord {
-  _id: string;
-  privateJwk: JWK;
-  publicJwk: JWK;
-  createdAt: Date;
-}
 
 /**
  * The key pair access tokens are signed with. Created on first use and kept in the users database,
@@ -20,7 +12,7 @@ interface KeyRecord {
 export class SigningKeys {
   private cached: Promise<{ kid: string; privateKey: KeyLike | Uint8Array; publicJwk: JWK }> | null = null;
 
-  constructor(private readonly db: Connection) {}
+  constructor(private readonly store: SigningKeyRepository) {}
 
   current() {
     this.cached ??= this.load().catch((err: unknown) => {
@@ -37,23 +29,17 @@ export class SigningKeys {
   }
 
   private async load() {
-    const keys = this.db.collection<KeyRecord>('signing_keys');
-    let record = await keys.findOne({ _id: 'primary' });
+    let record = await this.store.find('primary');
     if (!record) {
       const pair = await generateKeyPair(ALG, { extractable: true });
       const kid = `k-${Date.now().toString(36)}`;
-      const fresh: KeyRecord = {
+      // Two replicas starting together: the first insert wins and both use it.
+      record = await this.store.insertFirst({
         _id: 'primary',
         privateJwk: { ...(await exportJWK(pair.privateKey)), kid, alg: ALG },
         publicJwk: { ...(await exportJWK(pair.publicKey)), kid, alg: ALG, use: 'sig' },
         createdAt: new Date(),
-      };
-      // Two replicas starting together: the first insert wins and both use it.
-      await keys.insertOne(fresh).catch((err: unknown) => {
-        if (!isDuplicateKey(err)) throw err;
       });
-      record = await keys.findOne({ _id: 'primary' });
-      if (!record) throw new Error('signing key vanished after insert');
     }
     return {
       kid: record.publicJwk.kid as string,

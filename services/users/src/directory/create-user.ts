@@ -11,6 +11,7 @@ import type { OrgTree } from '../organizations/org-tree';
 import { resolvePlacement, type ManagerRef } from './placement';
 import { loadTree } from '../organizations/org-tree';
 import { checkDates, externalKeyOf, normalizeProfile, parseDate, type ProfileInput } from './profile';
+import { USER_ERRORS } from './directory.errors';
 
 export interface CreateUserInput extends ProfileInput {
   email: string;
@@ -30,9 +31,14 @@ export function duplicateConflict(err: DuplicateUserError, value: string): Confl
     username: 'username',
     externalId: 'external id',
   };
+  const reasons: Record<UniqueField, string> = {
+    email: USER_ERRORS.EMAIL_TAKEN,
+    username: USER_ERRORS.USERNAME_TAKEN,
+    externalId: USER_ERRORS.EXTERNALID_TAKEN,
+  };
   return new ConflictError(`A user with ${labels[err.field]} ${value} already exists`, {
     field: err.field,
-    reason: `USER.${err.field.toUpperCase()}_TAKEN`,
+    reason: reasons[err.field],
   });
 }
 

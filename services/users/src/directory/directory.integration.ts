@@ -1,16 +1,5 @@
-import { MongoClient } from 'mongodb';
-import type { RunningService } from '@concierge/kit';
-import {
-  ADMIN,
-  createOrg,
-  eventually,
-  graphql,
-  MONGO_BASE,
-  readTopic,
-  usersConfig,
-  startAtEnd,
-} from '../../../../test/testkit';
-import { startServer } from '../server';
+import { ADMIN, createOrg, eventually, graphql, readTopic } from '../../../../test/testkit';
+import { usersService } from '../../../../test/testkit/users-service';
 
 const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`;
 const UPDATE = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id title organization { code } manager { id } } }`;
@@ -43,10 +32,7 @@ type Page = {
 };
 
 describe('organisations and the user directory (real database and broker)', () => {
-  let service: RunningService;
-  let mongo: MongoClient;
-  let dbName: string;
-  const config = usersConfig();
+  const svc = usersService();
   // hq ─ fin ─ payroll ; hq ─ it ; acme (partner)
   const org: Record<'hq' | 'fin' | 'payroll' | 'it' | 'acme', string> = {
     hq: '',
@@ -57,11 +43,11 @@ describe('organisations and the user directory (real database and broker)', () =
   };
 
   const create = async (input: Record<string, unknown>) => {
-    const res = await graphql<{ createUser: { id: string } }>(service.url, CREATE, { input }, ADMIN);
+    const res = await graphql<{ createUser: { id: string } }>(svc.url(), CREATE, { input }, ADMIN);
     if (!res.data) throw new Error(JSON.stringify(res.errors));
     return res.data.createUser.id;
   };
-  const users = () => mongo.db(dbName).collection('users');
+  const users = () => svc.db().collection('users');
   /** The stored users, without volatile fields, to prove a refused change changed nothing. */
   const snapshot = async () =>
     users()
@@ -70,29 +56,20 @@ describe('organisations and the user directory (real database and broker)', () =
       .toArray();
 
   beforeAll(async () => {
-    await startAtEnd(config.groupId as string);
-    service = await startServer(config);
-    mongo = await new MongoClient(MONGO_BASE).connect();
-    dbName = new URL(config.mongoUri).pathname.slice(1);
-    org.hq = await createOrg(service.url, {
+    org.hq = await createOrg(svc.url(), {
       code: 'hq',
       name: 'Headquarters',
       attributeDefinitions: [{ name: 'costCenter', type: 'STRING', required: true }],
     });
-    org.fin = await createOrg(service.url, {
+    org.fin = await createOrg(svc.url(), {
       code: 'FIN',
       name: 'Finance',
       parentId: org.hq,
       attributeDefinitions: [{ name: 'fte', type: 'NUMBER' }],
     });
-    org.payroll = await createOrg(service.url, { code: 'PAYROLL', name: 'Payroll', parentId: org.fin });
-    org.it = await createOrg(service.url, { code: 'IT', name: 'IT', parentId: org.hq });
-    org.acme = await createOrg(service.url, { code: 'ACME', name: 'Acme Ltd', kind: 'PARTNER' });
-  });
-  afterAll(async () => {
-    await service.stop();
-    await mongo.db(dbName).dropDatabase();
-    await mongo.close();
+    org.payroll = await createOrg(svc.url(), { code: 'PAYROLL', name: 'Payroll', parentId: org.fin });
+    org.it = await createOrg(svc.url(), { code: 'IT', name: 'IT', parentId: org.hq });
+    org.acme = await createOrg(svc.url(), { code: 'ACME', name: 'Acme Ltd', kind: 'PARTNER' });
   });
 
   it('when a user is created with a manager and typed attributes, then the profile reads back with organisation, manager and reports', async () => {
@@ -120,7 +97,7 @@ describe('organisations and the user directory (real database and broker)', () =
         { name: 'fte', value: '0.8' },
       ],
     });
-    const res = await graphql<{ user: Record<string, unknown> }>(service.url, READ, { id: ada }, ADMIN);
+    const res = await graphql<{ user: Record<string, unknown> }>(svc.url(), READ, { id: ada }, ADMIN);
     expect(res.errors).toBeUndefined();
     expect(res.data!.user).toMatchObject({
       username: 'ada',
@@ -143,7 +120,7 @@ describe('organisations and the user directory (real database and broker)', () =
       status: 'ACTIVE',
     });
     const bossRead = await graphql<{ user: { directReports: { id: string }[] } }>(
-      service.url,
+      svc.url(),
       READ,
       { id: boss },
       ADMIN,
@@ -202,7 +179,7 @@ describe('organisations and the user directory (real database and broker)', () =
     ];
     const before = await snapshot();
     for (const [change, code, field] of cases) {
-      const res = await graphql(service.url, CREATE, { input: { ...base, ...change } }, ADMIN);
+      const res = await graphql(svc.url(), CREATE, { input: { ...base, ...change } }, ADMIN);
       expect({ change, error: res.errors?.[0]?.extensions }).toMatchObject({
         change,
         error: { code, field },
@@ -227,13 +204,13 @@ describe('organisations and the user directory (real database and broker)', () =
       managerId: middle,
     });
     const before = await snapshot();
-    const res = await graphql(service.url, UPDATE, { id: top, input: { managerId: bottom } }, ADMIN);
+    const res = await graphql(svc.url(), UPDATE, { id: top, input: { managerId: bottom } }, ADMIN);
     expect(res.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'managerId',
       reason: 'USER.MANAGER_CYCLE',
     });
-    const self = await graphql(service.url, UPDATE, { id: top, input: { managerId: top } }, ADMIN);
+    const self = await graphql(svc.url(), UPDATE, { id: top, input: { managerId: top } }, ADMIN);
     expect(self.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'managerId',
@@ -254,7 +231,7 @@ describe('organisations and the user directory (real database and broker)', () =
         attributes: [{ name: 'costCenter', value: 'C-9' }],
       });
       const res = await graphql<{ updateUser: { title: string; organization: { code: string } } }>(
-        service.url,
+        svc.url(),
         UPDATE,
         { id, input: { organizationId: org.fin, title: 'Controller' } },
         ADMIN,
@@ -263,7 +240,7 @@ describe('organisations and the user directory (real database and broker)', () =
       expect(res.data!.updateUser).toMatchObject({ title: 'Controller', organization: { code: 'FIN' } });
       const seqAfterMove = (await users().findOne({ _id: id as never }))?.outboxSeq as number;
       const again = await graphql(
-        service.url,
+        svc.url(),
         UPDATE,
         { id, input: { organizationId: org.fin, title: ' Controller ' } },
         ADMIN,
@@ -297,13 +274,13 @@ describe('organisations and the user directory (real database and broker)', () =
       displayName: 'Returner',
     });
     const REHIRE = `mutation($id: ID!, $s: String!) { rehireUser(id: $id, startDate: $s) { status startDate } }`;
-    const early = await graphql(service.url, REHIRE, { id, s: '2030-01-01' }, ADMIN);
+    const early = await graphql(svc.url(), REHIRE, { id, s: '2030-01-01' }, ADMIN);
     expect(early.errors?.[0]?.extensions).toMatchObject({
       code: 'CONFLICT',
       reason: 'USER.CANNOT_REHIRE_ACTIVE',
     });
     await graphql(
-      service.url,
+      svc.url(),
       `
         mutation ($id: ID!) {
           terminateUser(id: $id) {
@@ -315,7 +292,7 @@ describe('organisations and the user directory (real database and broker)', () =
       ADMIN,
     );
     const res = await graphql<{ rehireUser: { status: string; startDate: string } }>(
-      service.url,
+      svc.url(),
       REHIRE,
       { id, s: '2030-01-01' },
       ADMIN,
@@ -332,22 +309,22 @@ describe('organisations and the user directory (real database and broker)', () =
     });
     const underIt = async () =>
       (
-        await graphql<Page>(service.url, LIST, { filter: { organizationId: org.it }, first: 200 }, ADMIN)
+        await graphql<Page>(svc.url(), LIST, { filter: { organizationId: org.it }, first: 200 }, ADMIN)
       ).data!.users.edges.map((e) => e.node.id);
     expect(await underIt()).not.toContain(inPayroll);
 
-    const moved = await graphql(service.url, MOVE_ORG, { id: org.payroll, parentId: org.it }, ADMIN);
+    const moved = await graphql(svc.url(), MOVE_ORG, { id: org.payroll, parentId: org.it }, ADMIN);
     expect(moved.errors).toBeUndefined();
     expect(await underIt()).toContain(inPayroll);
 
-    const cycle = await graphql(service.url, MOVE_ORG, { id: org.hq, parentId: org.payroll }, ADMIN);
+    const cycle = await graphql(svc.url(), MOVE_ORG, { id: org.hq, parentId: org.payroll }, ADMIN);
     expect(cycle.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'parentId',
       reason: 'ORGANIZATION.MOVE_CYCLE',
     });
     const hq = await graphql<{ organization: { parent: null } }>(
-      service.url,
+      svc.url(),
       `
         query ($id: ID!) {
           organization(id: $id) {
@@ -363,7 +340,7 @@ describe('organisations and the user directory (real database and broker)', () =
     expect(hq.data!.organization.parent).toBeNull();
 
     const dup = await graphql(
-      service.url,
+      svc.url(),
       `
         mutation {
           createOrganization(input: { code: "fin", name: "Again", kind: BUSINESS_UNIT }) {
@@ -378,8 +355,8 @@ describe('organisations and the user directory (real database and broker)', () =
   });
 
   it('when a user is renamed or moved, then lists and searches find them at the new place only', async () => {
-    const from = await createOrg(service.url, { code: 'LIST-A', name: 'List A', kind: 'PARTNER' });
-    const to = await createOrg(service.url, { code: 'LIST-B', name: 'List B', kind: 'PARTNER' });
+    const from = await createOrg(svc.url(), { code: 'LIST-A', name: 'List A', kind: 'PARTNER' });
+    const to = await createOrg(svc.url(), { code: 'LIST-B', name: 'List B', kind: 'PARTNER' });
     const names = ['Émile Zola', 'bea Quist', 'Carl Olsen'];
     const ids: string[] = [];
     for (const [i, displayName] of names.entries()) {
@@ -393,31 +370,31 @@ describe('organisations and the user directory (real database and broker)', () =
       );
     }
     const list = async (filter: Record<string, unknown>) => {
-      const res = await graphql<Page>(service.url, LIST, { filter, first: 10 }, ADMIN);
+      const res = await graphql<Page>(svc.url(), LIST, { filter, first: 10 }, ADMIN);
       return res.data!.users.edges.map((e) => e.node.displayName);
     };
     // Names sort without regard to case or accents.
     expect(await list({ organizationId: from })).toEqual(['bea Quist', 'Carl Olsen', 'Émile Zola']);
     const renamed = await graphql(
-      service.url,
+      svc.url(),
       UPDATE,
       { id: ids[0], input: { displayName: 'Aaron Zola' } },
       ADMIN,
     );
     expect(renamed.errors).toBeUndefined();
-    const moved = await graphql(service.url, UPDATE, { id: ids[2], input: { organizationId: to } }, ADMIN);
+    const moved = await graphql(svc.url(), UPDATE, { id: ids[2], input: { organizationId: to } }, ADMIN);
     expect(moved.errors).toBeUndefined();
     expect(await list({ organizationId: from })).toEqual(['Aaron Zola', 'bea Quist']);
     expect(await list({ organizationId: to })).toEqual(['Carl Olsen']);
     expect(await list({ text: 'emile' })).toEqual([]);
     expect(await list({ text: 'aaro zol' })).toEqual(['Aaron Zola']);
     expect(await list({ organizationId: from, text: 'olsen' })).toEqual([]);
-    const empty = await graphql(service.url, LIST, { filter: { text: ' @-! ' } }, ADMIN);
+    const empty = await graphql(svc.url(), LIST, { filter: { text: ' @-! ' } }, ADMIN);
     expect(empty.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.text' });
   });
 
   it('pages through users with cursors: no row twice, none skipped, and filters combine', async () => {
-    const partner = await createOrg(service.url, { code: 'PAGES', name: 'Paging partner', kind: 'PARTNER' });
+    const partner = await createOrg(svc.url(), { code: 'PAGES', name: 'Paging partner', kind: 'PARTNER' });
     const ids: string[] = [];
     for (let i = 0; i < 23; i++) {
       ids.push(
@@ -434,7 +411,7 @@ describe('organisations and the user directory (real database and broker)', () =
     let pages = 0;
     do {
       const res: { data?: Page } = await graphql<Page>(
-        service.url,
+        svc.url(),
         LIST,
         { filter: { organizationId: partner }, first: 10, after },
         ADMIN,
@@ -449,7 +426,7 @@ describe('organisations and the user directory (real database and broker)', () =
     expect(seen).toEqual(ids); // display names sort in creation order here
     // Text matches the start of words: "pag" finds every "Page"; the type filter keeps the odd ones.
     const partners = await graphql<Page>(
-      service.url,
+      svc.url(),
       LIST,
       { filter: { organizationId: partner, employeeType: ['PARTNER'], text: 'pag' }, first: 50 },
       ADMIN,
@@ -459,7 +436,7 @@ describe('organisations and the user directory (real database and broker)', () =
     );
     // A word of one or two characters must be a whole word: "1" is the e-mail page-1@ only.
     const one = await graphql<Page>(
-      service.url,
+      svc.url(),
       LIST,
       { filter: { organizationId: partner, text: 'PAGE-1' }, first: 50 },
       ADMIN,
@@ -467,31 +444,31 @@ describe('organisations and the user directory (real database and broker)', () =
     expect(one.data!.users.edges.map((e) => e.node.displayName)).toEqual(['Page 01']);
     expect(one.data!.users.totalCount).toBe(1);
     const byEmail = await graphql<Page>(
-      service.url,
+      svc.url(),
       LIST,
       { filter: { organizationId: partner }, first: 2, sort: 'EMAIL' },
       ADMIN,
     );
     expect(byEmail.data!.users.edges.map((e) => e.node.displayName)).toEqual(['Page 00', 'Page 10']);
 
-    const badCursor = await graphql(service.url, LIST, { first: 5, after: 'garbage' }, ADMIN);
+    const badCursor = await graphql(svc.url(), LIST, { first: 5, after: 'garbage' }, ADMIN);
     expect((badCursor.errors?.[0] as Err).extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'after',
     });
-    const tooMany = await graphql(service.url, LIST, { first: 1000 }, ADMIN);
+    const tooMany = await graphql(svc.url(), LIST, { first: 1000 }, ADMIN);
     expect((tooMany.errors?.[0] as Err).extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
 
   it('lets a user read their own profile with its organisation, and refuses them the directory and organisations', async () => {
     const id = await create({ organizationId: org.acme, email: 'self@example.org', displayName: 'Self' });
     const self = { kind: 'user' as const, userId: id, roles: [] };
-    const own = await graphql<{ user: { organization: { code: string } } }>(service.url, READ, { id }, self);
+    const own = await graphql<{ user: { organization: { code: string } } }>(svc.url(), READ, { id }, self);
     expect(own.data!.user.organization.code).toBe('ACME');
-    const list = await graphql(service.url, LIST, { first: 5 }, self);
+    const list = await graphql(svc.url(), LIST, { first: 5 }, self);
     expect((list.errors?.[0] as Err).extensions?.code).toBe('FORBIDDEN');
     const orgs = await graphql(
-      service.url,
+      svc.url(),
       `
         {
           organizations {
@@ -503,7 +480,7 @@ describe('organisations and the user directory (real database and broker)', () =
       self,
     );
     expect((orgs.errors?.[0] as Err).extensions?.code).toBe('FORBIDDEN');
-    const write = await graphql(service.url, UPDATE, { id, input: { title: 'Self-promoted' } }, self);
+    const write = await graphql(svc.url(), UPDATE, { id, input: { title: 'Self-promoted' } }, self);
     expect((write.errors?.[0] as Err).extensions?.code).toBe('FORBIDDEN');
   });
 });

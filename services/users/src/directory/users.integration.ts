@@ -1,46 +1,23 @@
-import { MongoClient } from 'mongodb';
-import type { RunningService } from '@concierge/kit';
-import {
-  ADMIN,
-  createOrg,
-  eventually,
-  graphql,
-  MONGO_BASE,
-  readTopic,
-  usersConfig,
-  startAtEnd,
-} from '../../../../test/testkit';
-import { startServer } from '../server';
+import { ADMIN, createOrg, eventually, graphql, readTopic } from '../../../../test/testkit';
+import { usersService } from '../../../../test/testkit/users-service';
 
 const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email displayName status } }`;
 
 describe('users subgraph against the real database and broker', () => {
-  let service: RunningService;
-  let mongo: MongoClient;
-  let dbName: string;
+  const svc = usersService();
   let org: string;
-  const config = usersConfig();
 
   beforeAll(async () => {
-    await startAtEnd(config.groupId as string);
-    service = await startServer(config);
-    mongo = await new MongoClient(MONGO_BASE).connect();
-    dbName = new URL(config.mongoUri).pathname.slice(1);
-    org = await createOrg(service.url);
-  });
-  afterAll(async () => {
-    await service.stop();
-    await mongo.db(dbName).dropDatabase();
-    await mongo.close();
+    org = await createOrg(svc.url());
   });
 
-  const users = () => mongo.db(dbName).collection('users');
+  const users = () => svc.db().collection('users');
 
   it('when an administrator creates a user, then it is stored and user.created is published keyed by the user id', async () => {
     const reader = await readTopic('concierge.user.v1');
     try {
       const res = await graphql<{ createUser: { id: string; email: string; status: string } }>(
-        service.url,
+        svc.url(),
         CREATE,
         { input: { organizationId: org, email: '  Grace.Hopper@Example.ORG ', displayName: 'Grace Hopper' } },
         ADMIN,
@@ -81,7 +58,7 @@ describe('users subgraph against the real database and broker', () => {
         outboxSeq: 1,
       });
       const res = await graphql<{ createUser: { id: string } }>(
-        service.url,
+        svc.url(),
         CREATE,
         { input: { organizationId: org, email: 'after-broken@example.org', displayName: 'After' } },
         ADMIN,
@@ -101,7 +78,7 @@ describe('users subgraph against the real database and broker', () => {
   it('refuses an invalid e-mail with BAD_USER_INPUT on the field and stores nothing', async () => {
     const before = await users().countDocuments();
     const res = await graphql(
-      service.url,
+      svc.url(),
       CREATE,
       { input: { organizationId: org, email: 'nope', displayName: 'X' } },
       ADMIN,
@@ -112,10 +89,10 @@ describe('users subgraph against the real database and broker', () => {
 
   it('refuses a duplicate e-mail with CONFLICT and leaves the first user unchanged', async () => {
     const input = { organizationId: org, email: 'dup@example.org', displayName: 'First' };
-    const first = await graphql<{ createUser: { id: string } }>(service.url, CREATE, { input }, ADMIN);
+    const first = await graphql<{ createUser: { id: string } }>(svc.url(), CREATE, { input }, ADMIN);
     expect(first.errors).toBeUndefined();
     const before = await users().countDocuments();
-    const second = await graphql(service.url, CREATE, { input: { ...input, displayName: 'Second' } }, ADMIN);
+    const second = await graphql(svc.url(), CREATE, { input: { ...input, displayName: 'Second' } }, ADMIN);
     expect(second.errors?.[0]?.extensions).toMatchObject({
       code: 'CONFLICT',
       field: 'email',
@@ -127,7 +104,7 @@ describe('users subgraph against the real database and broker', () => {
 
   it('refuses a non-administrator with FORBIDDEN', async () => {
     const res = await graphql(
-      service.url,
+      svc.url(),
       CREATE,
       { input: { organizationId: org, email: 'x@example.org', displayName: 'X' } },
       { kind: 'user', userId: 'someone', roles: [] },
@@ -136,11 +113,11 @@ describe('users subgraph against the real database and broker', () => {
   });
 
   it('answers 401 to a direct call without the gateway signature, and to a forged one', async () => {
-    const unsigned = await graphql(service.url, '{ me { id } }');
+    const unsigned = await graphql(svc.url(), '{ me { id } }');
     expect(unsigned.status).toBe(401);
     expect(unsigned.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const forged = await graphql(
-      service.url,
+      svc.url(),
       '{ me { id } }',
       {},
       {
@@ -154,7 +131,7 @@ describe('users subgraph against the real database and broker', () => {
   });
 
   it('serves /health, /ready and the JWKS without a signature', async () => {
-    const base = service.url.replace('/graphql', '');
+    const base = svc.url().replace('/graphql', '');
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
     const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as {

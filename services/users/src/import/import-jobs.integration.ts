@@ -1,18 +1,14 @@
-import { MongoClient } from 'mongodb';
-import { CREATION_BATCHES, type Principal, type RunningService } from '@concierge/kit';
+import { CREATION_BATCHES, type Principal } from '@concierge/kit';
 import {
   ADMIN,
   createOrg,
   eventually,
   graphql,
-  MONGO_BASE,
   readTopic,
-  usersConfig,
   type GraphQLResponse,
-  startAtEnd,
 } from '../../../../test/testkit';
 import { batchDigest } from './import-job-records';
-import { startServer } from '../server';
+import { usersService } from '../../../../test/testkit/users-service';
 
 const JOB_FIELDS = `id status source dryRun startedBy startedAt updatedAt finishedAt finishedBy
   counts { received created updated unchanged rejected } batchesReceived pendingBatches`;
@@ -77,19 +73,16 @@ function codeOf(res: GraphQLResponse<unknown>) {
 }
 
 describe('import jobs through the graph (real database and broker)', () => {
-  const config = usersConfig();
-  const dbName = new URL(config.mongoUri).pathname.slice(1);
-  let service: RunningService;
-  let mongo: MongoClient;
-  const db = () => mongo.db(dbName);
+  const svc = usersService();
+  const db = () => svc.db();
 
   async function start(input: { source?: string; dryRun?: boolean } = {}): Promise<Job> {
-    const res = await graphql<{ startImportJob: Job }>(service.url, START, { input }, ADMIN);
+    const res = await graphql<{ startImportJob: Job }>(svc.url(), START, { input }, ADMIN);
     if (!res.data) throw new Error(JSON.stringify(res.errors));
     return res.data.startImportJob;
   }
   const send = (jobId: string, sequence: number, records: Input[], auth: Principal = ADMIN) =>
-    graphql<{ sendImportBatch: BatchResult }>(service.url, SEND, { jobId, sequence, records }, auth);
+    graphql<{ sendImportBatch: BatchResult }>(svc.url(), SEND, { jobId, sequence, records }, auth);
   async function sent(jobId: string, sequence: number, records: Input[]): Promise<BatchResult> {
     const res = await send(jobId, sequence, records);
     if (!res.data) throw new Error(JSON.stringify(res.errors));
@@ -105,7 +98,7 @@ describe('import jobs through the graph (real database and broker)', () => {
             };
           })
         | null;
-    }>(service.url, JOB, { id, ...page }, ADMIN);
+    }>(svc.url(), JOB, { id, ...page }, ADMIN);
     if (!res.data) throw new Error(JSON.stringify(res.errors));
     return res.data.importJob;
   }
@@ -120,16 +113,8 @@ describe('import jobs through the graph (real database and broker)', () => {
   }
 
   beforeAll(async () => {
-    await startAtEnd(config.groupId as string);
-    service = await startServer(config);
-    mongo = await new MongoClient(MONGO_BASE).connect();
-    await createOrg(service.url, { code: 'HQ', name: 'Headquarters' });
-    await createOrg(service.url, { code: 'OPS', name: 'Operations' });
-  });
-  afterAll(async () => {
-    await service.stop();
-    await db().dropDatabase();
-    await mongo.close();
+    await createOrg(svc.url(), { code: 'HQ', name: 'Headquarters' });
+    await createOrg(svc.url(), { code: 'OPS', name: 'Operations' });
   });
 
   // The job of the first tests: two batches, the second with a bad row.
@@ -297,7 +282,7 @@ describe('import jobs through the graph (real database and broker)', () => {
   });
 
   it('when a job is completed, then it says so, a further batch is a CONFLICT naming the status, and the audit trail has the job', async () => {
-    const done = await graphql<{ completeImportJob: Job }>(service.url, COMPLETE, { jobId: job.id }, ADMIN);
+    const done = await graphql<{ completeImportJob: Job }>(svc.url(), COMPLETE, { jobId: job.id }, ADMIN);
     expect(done.errors).toBeUndefined();
     expect(done.data!.completeImportJob).toMatchObject({
       status: 'COMPLETED',
@@ -314,15 +299,15 @@ describe('import jobs through the graph (real database and broker)', () => {
     expect((await readJob(job.id))!.batchesReceived).toBe(2);
 
     // A retried completion answers the job; cancelling a completed job is refused.
-    const again = await graphql<{ completeImportJob: Job }>(service.url, COMPLETE, { jobId: job.id }, ADMIN);
+    const again = await graphql<{ completeImportJob: Job }>(svc.url(), COMPLETE, { jobId: job.id }, ADMIN);
     expect(again.data!.completeImportJob.status).toBe('COMPLETED');
-    const cancel = await graphql(service.url, CANCEL, { jobId: job.id }, ADMIN);
+    const cancel = await graphql(svc.url(), CANCEL, { jobId: job.id }, ADMIN);
     expect(codeOf(cancel)).toMatchObject({ code: 'CONFLICT', reason: 'IMPORT_JOB.NOT_RUNNING' });
     expect(cancel.errors![0]!.message).toContain('COMPLETED');
 
     const trail = await eventually(async () => {
       const res = await graphql<{ auditTrail: { edges: { node: { action: string; actor: string } }[] } }>(
-        service.url,
+        svc.url(),
         TRAIL,
         { filter: { targetId: job.id } },
         ADMIN,
@@ -362,12 +347,12 @@ describe('import jobs through the graph (real database and broker)', () => {
   it('when a caller without the right to run imports tries, then every operation is FORBIDDEN and nothing changes', async () => {
     const open = await start();
     const attempts = [
-      graphql(service.url, START, { input: {} }, NOBODY),
+      graphql(svc.url(), START, { input: {} }, NOBODY),
       send(open.id, 0, [{ externalId: 'X1', email: 'x1@example.org', organization: 'HQ' }], NOBODY),
-      graphql(service.url, COMPLETE, { jobId: open.id }, NOBODY),
-      graphql(service.url, CANCEL, { jobId: open.id }, NOBODY),
-      graphql(service.url, JOB, { id: open.id }, NOBODY),
-      graphql(service.url, JOBS, {}, NOBODY),
+      graphql(svc.url(), COMPLETE, { jobId: open.id }, NOBODY),
+      graphql(svc.url(), CANCEL, { jobId: open.id }, NOBODY),
+      graphql(svc.url(), JOB, { id: open.id }, NOBODY),
+      graphql(svc.url(), JOBS, {}, NOBODY),
     ];
     for (const res of await Promise.all(attempts)) expect(codeOf(res)?.code).toBe('FORBIDDEN');
     expect(await readJob(open.id)).toMatchObject({ status: 'RUNNING', batchesReceived: 0 });
@@ -444,10 +429,10 @@ describe('import jobs through the graph (real database and broker)', () => {
     const newer = await start();
     const top = await graphql<{
       importJobs: { edges: { node: { id: string } }[]; pageInfo: { endCursor: string } };
-    }>(service.url, JOBS, { first: 2 }, ADMIN);
+    }>(svc.url(), JOBS, { first: 2 }, ADMIN);
     expect(top.data!.importJobs.edges.map((e) => e.node.id)).toEqual([newer.id, paged.id]);
     const next = await graphql<{ importJobs: { edges: { node: { id: string } }[] } }>(
-      service.url,
+      svc.url(),
       JOBS,
       { first: 1, after: top.data!.importJobs.pageInfo.endCursor },
       ADMIN,
@@ -461,8 +446,8 @@ describe('import jobs through the graph (real database and broker)', () => {
     expect(await readJob(missing)).toBeNull();
     const writes = await Promise.all([
       send(missing, 0, [{ externalId: 'N1', email: 'n1@example.org' }]),
-      graphql(service.url, COMPLETE, { jobId: missing }, ADMIN),
-      graphql(service.url, CANCEL, { jobId: missing }, ADMIN),
+      graphql(svc.url(), COMPLETE, { jobId: missing }, ADMIN),
+      graphql(svc.url(), CANCEL, { jobId: missing }, ADMIN),
     ]);
     for (const res of writes) expect(codeOf(res)?.code).toBe('NOT_FOUND');
   });
@@ -472,7 +457,7 @@ describe('import jobs through the graph (real database and broker)', () => {
     await sent(cancelled.id, 0, [
       { externalId: 'K1', email: 'k1@example.org', givenName: 'K', organization: 'HQ' },
     ]);
-    const res = await graphql<{ cancelImportJob: Job }>(service.url, CANCEL, { jobId: cancelled.id }, ADMIN);
+    const res = await graphql<{ cancelImportJob: Job }>(svc.url(), CANCEL, { jobId: cancelled.id }, ADMIN);
     expect(res.data!.cancelImportJob).toMatchObject({ status: 'CANCELLED', batchesReceived: 1 });
     const late = await send(cancelled.id, 1, [
       { externalId: 'K2', email: 'k2@example.org', organization: 'HQ' },

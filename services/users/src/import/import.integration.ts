@@ -2,34 +2,27 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
-import type { RunningService } from '@concierge/kit';
 import {
   ADMIN,
   BROKERS,
   createOrg,
   eventually,
   graphql,
-  MONGO_BASE,
   readTopic,
   ROOT,
   SEAL_KEY,
-  usersConfig,
-  startAtEnd,
 } from '../../../../test/testkit';
-import { startServer } from '../server';
+import { usersService } from '../../../../test/testkit/users-service';
 
 /**
  * The import command as an operator runs it (the built CLI in a child process) against the real
  * database and broker, beside a running users service.
  */
 describe('npm run import (real database and broker)', () => {
-  const config = usersConfig();
-  const dbName = new URL(config.mongoUri).pathname.slice(1);
+  const svc = usersService();
+  const { config } = svc;
   const dir = mkdtempSync(join(tmpdir(), 'concierge-import-'));
-  let service: RunningService;
-  let mongo: MongoClient;
-  const users = () => mongo.db(dbName).collection<{ _id: string } & Record<string, unknown>>('users');
+  const users = () => svc.db().collection<{ _id: string } & Record<string, unknown>>('users');
 
   function runImport(file: string, ...args: string[]) {
     const run = spawnSync(
@@ -67,17 +60,11 @@ describe('npm run import (real database and broker)', () => {
   ];
 
   beforeAll(async () => {
-    await startAtEnd(config.groupId as string);
-    service = await startServer(config);
-    mongo = await new MongoClient(MONGO_BASE).connect();
-    await createOrg(service.url, { code: 'HQ', name: 'Headquarters' });
-    await createOrg(service.url, { code: 'PARTNER-CO', name: 'Partner Co', kind: 'PARTNER' });
+    await createOrg(svc.url(), { code: 'HQ', name: 'Headquarters' });
+    await createOrg(svc.url(), { code: 'PARTNER-CO', name: 'Partner Co', kind: 'PARTNER' });
   });
 
   afterAll(async () => {
-    await service.stop();
-    await mongo.db(dbName).dropDatabase();
-    await mongo.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -171,15 +158,13 @@ describe('npm run import (real database and broker)', () => {
     const before = await stored();
     const e2 = before.get('E2')!;
     const changed = await graphql(
-      service.url,
+      svc.url(),
       'mutation($id: ID!) { updateUser(id: $id, input: { title: "Acting CEO" }) { id } }',
       { id: e2._id },
       ADMIN,
     );
     expect(changed.errors).toBeUndefined();
-    const marks = mongo
-      .db(dbName)
-      .collection<{ _id: string; stale?: boolean; digest?: string }>('user_import_marks');
+    const marks = svc.db().collection<{ _id: string; stale?: boolean; digest?: string }>('user_import_marks');
     expect(await marks.findOne({ _id: e2._id as string })).toMatchObject({ stale: true });
 
     const run = runImport('people.csv');
@@ -194,12 +179,12 @@ describe('npm run import (real database and broker)', () => {
 
   it('when the marks are lost, then the import rebuilds them from the users and still finds every row unchanged', async () => {
     const before = await stored();
-    await mongo.db(dbName).collection('user_import_marks').deleteMany({});
+    await svc.db().collection('user_import_marks').deleteMany({});
     const first = runImport('people.csv');
     expect(first.stdout).toContain('created 0, updated 0, unchanged 7, rejected 3');
     expect(await stored()).toEqual(before);
-    const marks = await mongo
-      .db(dbName)
+    const marks = await svc
+      .db()
       .collection('user_import_marks')
       .find({ key: { $type: 'string' } })
       .toArray();
@@ -256,7 +241,7 @@ describe('npm run import (real database and broker)', () => {
         reader.values().find((e) => e.subject === orphan._id && e.type === 'user.moved'),
       );
       expect(moved.data).toMatchObject({ after: { managerId: after.get('E99')!._id } });
-      expect(await mongo.db(dbName).collection('pending_managers').countDocuments()).toBe(0);
+      expect(await svc.db().collection('pending_managers').countDocuments()).toBe(0);
     } finally {
       await reader.stop();
     }
@@ -264,7 +249,7 @@ describe('npm run import (real database and broker)', () => {
 
   it('when run with --dry-run, then it reports what it would do and writes nothing', async () => {
     const before = await stored();
-    const tokens = await mongo.db(dbName).collection('set_password_tokens').countDocuments();
+    const tokens = await svc.db().collection('set_password_tokens').countDocuments();
     writeFileSync(
       join(dir, 'dry.csv'),
       [HEADER, 'E11,new@example.org,New,Person,,HQ,E1,2020-01-01', 'E3,analyst@example.org,,,Lead,HQ,,'].join(
@@ -275,7 +260,7 @@ describe('npm run import (real database and broker)', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Dry run, nothing written: would have created 1, updated 1, unchanged 0');
     expect(await stored()).toEqual(before);
-    expect(await mongo.db(dbName).collection('set_password_tokens').countDocuments()).toBe(tokens);
+    expect(await svc.db().collection('set_password_tokens').countDocuments()).toBe(tokens);
   });
 
   it('when the file does not exist, then the command fails with a clear message and exit status 1', () => {
