@@ -116,7 +116,9 @@ async function sampleUsers(db: Db, count: number) {
   const ids: string[] = [];
   const managers: string[] = [];
   for (let s = 0; s < SAMPLES; s++) {
-    const i = 1 + Math.floor(((s * 7919) % SAMPLES) * (count / SAMPLES));
+    // Spread over the users, and off the multiples of the step: at 100,000 users a step of 200
+    // would land on every team's leader (the first of 50), who has no manager.
+    const i = Math.min(count, 1 + Math.floor(((s * 7919) % SAMPLES) * (count / SAMPLES)) + (s % 11));
     const doc = await users.findOne({ externalKey: `default:${benchUser(i, CODES).externalId}` });
     if (doc) ids.push(doc._id);
     if (doc?.managerId) managers.push(doc.managerId);

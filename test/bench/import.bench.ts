@@ -34,10 +34,10 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 /**
  * Reads `keys` by external key (and the same users by `_id`) in the ways the upsert could, and
  * builds the import's index of every external key (one scan); returns ms per way, rows found and
- * keys asked. FerretDB 1.24 on SQLite pushes down only `_id` equality, so above SAMPLE_ABOVE users
- * the ways that cost one collection scan per key (or per `$or` branch) ask SAMPLE (or SCAN_SAMPLE)
- * keys instead of all: their time is linear in the keys, and all of them would take hours at
- * 100,000 users.
+ * keys asked. FerretDB 1.24 pushes down no `$in` or `$or` (on SQLite, only `_id` equality), so
+ * above SAMPLE_ABOVE users the ways that cost one collection scan per key (or per `$or` branch) ask
+ * SAMPLE (or SCAN_SAMPLE) keys instead of all: their time is linear in the keys, and all of them
+ * would take hours at 100,000 users.
  * Each way runs three times (the median is shown), once above SAMPLE_ABOVE users.
  */
 const SAMPLE_ABOVE = 20_000;
