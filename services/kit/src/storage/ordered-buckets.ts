@@ -386,8 +386,7 @@ export class OrderedBuckets {
   /**
    * The first `need` rows after `after` of the list `scope` in `order`, in (key, id) order.
    * `read` returns a bucket's rows (already filtered as the caller wants); `position` gives a
-   * row's key and id. `readAhead` light buckets are read at once: a page whose filter keeps few
-   * rows reads many buckets, and waiting for each in turn would cost a round trip apiece.
+   * row's key and id.
    */
   async page<T>(
     scope: string,
@@ -396,41 +395,28 @@ export class OrderedBuckets {
     need: number,
     read: ReadBucket<T>,
     position: (row: T) => BucketPosition,
-    options: { readAhead?: number } = {},
   ): Promise<T[]> {
     await this.ready();
     const rows: T[] = [];
     const last = levelCount(order) - 1;
-    const readAhead = Math.max(1, options.readAhead ?? 1);
     const visit = async (parent: string, level: number): Promise<boolean> => {
       const children = await this.nodes.find({ parent }).toArray();
       children.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
       const head = bucketName(scope, order, level, '').length;
       const from = after ? levelPrefix(order, level, after) : undefined;
-      const wanted = children.filter((child) => from === undefined || child._id.slice(head) >= from);
-      const walked = (child: BucketNode) => child.heavy === true && level < last;
-      for (let i = 0; i < wanted.length;) {
-        const child = wanted[i] as BucketNode;
-        if (walked(child)) {
+      for (const child of children) {
+        if (from !== undefined && child._id.slice(head) < from) continue;
+        if (child.heavy && level < last) {
           if (await visit(child._id, level + 1)) return true;
-          i++;
           continue;
         }
-        // The next light buckets, read at once (a filtered page may need many): in order after.
-        const run: BucketNode[] = [];
-        while (i < wanted.length && run.length < readAhead && !walked(wanted[i] as BucketNode)) {
-          run.push(wanted[i++] as BucketNode);
-        }
-        const reads = await Promise.all(run.map((node) => read(node._id)));
-        for (const [k, found] of reads.entries()) {
-          const node = run[k] as BucketNode;
-          // A bucket this big turns heavy; this page still reads it whole.
-          if (found.length > this.heavyAt && level < last) await this.completeSplit(node._id, order, level);
-          const later = after ? found.filter((row) => comparePositions(position(row), after) > 0) : found;
-          later.sort((a, b) => comparePositions(position(a), position(b)));
-          rows.push(...later);
-          if (rows.length >= need) return true;
-        }
+        const found = await read(child._id);
+        // A bucket this big turns heavy; this page still reads it whole.
+        if (found.length > this.heavyAt && level < last) await this.completeSplit(child._id, order, level);
+        const later = after ? found.filter((row) => comparePositions(position(row), after) > 0) : found;
+        later.sort((a, b) => comparePositions(position(a), position(b)));
+        rows.push(...later);
+        if (rows.length >= need) return true;
       }
       return false;
     };

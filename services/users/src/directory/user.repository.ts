@@ -98,9 +98,6 @@ const FREQUENT_TERM = 1_500;
 /** Where the marks of fillMissingListing and of frequent terms live, beside the list buckets. */
 const MARKS = 'user_list_buckets';
 
-/** Buckets a search for a frequent word reads at once as it walks the list (kit OrderedBuckets). */
-const SEARCH_READ_AHEAD = 4;
-
 /** Pages of different organisations read at once. */
 const SCOPES_AT_ONCE = 4;
 
@@ -229,12 +226,10 @@ export class UserRepository {
         query.after,
         query.limit,
         async (bucket) => {
-          // A search reads only the bucket's users with its term (PostgreSQL checks both arrays).
           const found = await this.model
             .find(
               {
                 listBuckets: bucket,
-                ...(query.words ? { searchTerms: lookupTerm(query.words) } : {}),
                 ...(organizationId ? { organizationId } : {}),
                 ...this.storeFilter(query),
               },
@@ -245,7 +240,6 @@ export class UserRepository {
           return query.words ? found.filter((u) => matchesWords(u, query.words as string[])) : found;
         },
         (u) => positionOf(query.sort, u),
-        { readAhead: query.words ? SEARCH_READ_AHEAD : 1 },
       ),
     );
     return this.pageOf(pages.flat(), query);
