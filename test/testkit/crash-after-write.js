@@ -2,12 +2,12 @@
 // createUser mutation does), then dies with SIGKILL before any relay could publish it.
 // Runs the built code (npm test builds before testing). Prints the new user's id first.
 const { connectMongo, EventContracts } = require('../../services/kit/dist');
-const { userModel } = require('../../services/users/dist/data/user.model');
-const { organizationModel } = require('../../services/users/dist/data/organization.model');
-const { UserRepository } = require('../../services/users/dist/data/user.repository');
-const { OrganizationRepository } = require('../../services/users/dist/data/organization.repository');
-const { createOrganization } = require('../../services/users/dist/domain/organizations/create-organization');
-const { createUser } = require('../../services/users/dist/domain/create-user');
+const { userModel } = require('../../services/users/dist/directory/user.model');
+const { organizationModel } = require('../../services/users/dist/organizations/organization.model');
+const { UserRepository } = require('../../services/users/dist/directory/user.repository');
+const { OrganizationRepository } = require('../../services/users/dist/organizations/organization.repository');
+const { createOrganization } = require('../../services/users/dist/organizations/create-organization');
+const { createUser } = require('../../services/users/dist/directory/create-user');
 
 async function main() {
   const db = await connectMongo(process.argv[2]);
