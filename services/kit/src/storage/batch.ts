@@ -63,3 +63,15 @@ export async function mapBounded<I, O>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * The indexes of the documents an unordered insertMany refused, as its error's `writeErrors` name
+ * them; null when the error names none (it is not a bulk write error).
+ */
+export function writeErrorIndexes(err: unknown): Set<number> | null {
+  const errors = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  if (!Array.isArray(errors)) return null;
+  return new Set(
+    errors.map((e) => (e as { index?: unknown }).index).filter((i): i is number => typeof i === 'number'),
+  );
+}

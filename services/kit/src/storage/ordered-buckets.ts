@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from '../events/consumer';
-import { mapBounded } from './batch';
+import { mapBounded, writeErrorIndexes } from './batch';
 
 /**
  * Sorted, paginated lists by equality. FerretDB sorts and limits in Go after reading every
@@ -62,20 +62,6 @@ function minuteOf(ms: number): string {
 /** Whether a parent is a list's root (`scope|order`, above the first level). */
 function isRoot(parent: string): boolean {
   return parent.indexOf('|') === parent.lastIndexOf('|');
-}
-
-/** The indexes of the documents an unordered insertMany failed to insert (all, when unknown). */
-function failedIndexes(err: unknown, count: number): Set<number> {
-  const errors = (err as { writeErrors?: unknown }).writeErrors;
-  const list = Array.isArray(errors) ? errors : errors ? [errors] : [];
-  const indexes = list
-    .map(
-      (e) =>
-        (e as { index?: unknown; err?: { index?: unknown } }).index ??
-        (e as { err?: { index?: unknown } }).err?.index,
-    )
-    .filter((i): i is number => typeof i === 'number');
-  return indexes.length > 0 ? new Set(indexes) : new Set(Array.from({ length: count }, (_, i) => i));
 }
 
 function levelCount(order: BucketOrder): number {
@@ -326,7 +312,9 @@ export class OrderedBuckets {
       await this.nodes.insertMany(docs, { ordered: false });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      failed = failedIndexes(err, docs.length);
+      // Rows the error does not name are taken as refused: they are split as usual.
+      const named = writeErrorIndexes(err);
+      failed = named && named.size > 0 ? named : new Set(docs.map((_, i) => i));
     }
     const inserted = nodes.filter((_, i) => !failed.has(i)).map((n) => n._id);
     for (const name of inserted) {

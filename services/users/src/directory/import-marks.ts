@@ -1,6 +1,6 @@
 import { isDuplicateKey, mapBounded } from '@concierge/kit';
 import type { Collection, Db } from 'mongodb';
-import type { UserStatus } from './user.model';
+import type { UserRecord, UserStatus } from './user.model';
 
 /**
  * What an import may know of a user without reading it: one small document per user, beside the
@@ -39,6 +39,18 @@ export interface Vouch {
   v: number | null;
 }
 
+/** What a mark says of a user with an external key, without a digest. */
+export function markFieldsOf(
+  user: Pick<UserRecord, '_id' | 'externalKey' | 'status' | 'displayName'>,
+): Omit<Vouch, 'digest' | 'v'> {
+  return {
+    userId: user._id,
+    key: user.externalKey as string,
+    status: user.status,
+    displayName: user.displayName,
+  };
+}
+
 /** A new user's mark: the digest of the row that created it, if an import did. */
 export type NewMark = Omit<Vouch, 'v' | 'digest'> & { digest?: string | undefined };
 
@@ -62,12 +74,14 @@ export class ImportMarks {
 
   /** The marks of users just created (v 0); one that exists already was written since, and stays. */
   async created(marks: readonly NewMark[]): Promise<void> {
+    await this.insertNew(marks.map((m) => ({ ...markOf(m), v: 0 })));
+  }
+
+  /** Inserts marks; one that exists already stays as it is. */
+  private async insertNew(marks: ImportMark[]): Promise<void> {
     if (marks.length === 0) return;
     try {
-      await this.marks.insertMany(
-        marks.map((m) => ({ ...markOf(m), v: 0 })),
-        { ordered: false },
-      );
+      await this.marks.insertMany(marks, { ordered: false });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
@@ -105,11 +119,7 @@ export class ImportMarks {
     let batch: ImportMark[] = [];
     let filled = 0;
     const flush = async () => {
-      try {
-        await this.marks.insertMany(batch, { ordered: false });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
+      await this.insertNew(batch);
       filled += batch.length;
       batch = [];
     };

@@ -10,12 +10,13 @@ import {
   outboxInsert,
   outboxUpdate,
   withDocumentLocks,
+  writeErrorIndexes,
   type EventEnvelope,
 } from '@concierge/kit';
 import type { FilterQuery } from 'mongoose';
 import type { EmployeeType, UserModel, UserRecord, UserStatus } from './user.model';
 import { pendingManagerModel, type PendingManagerRecord } from './pending-manager.model';
-import { ImportMarks } from './import-marks';
+import { ImportMarks, markFieldsOf } from './import-marks';
 import {
   EVERYONE,
   LISTING_INPUTS,
@@ -49,16 +50,6 @@ function plainUser(record: UserRecord): User {
 function withDueBucket<T extends { dueAt?: Date | null }>(fields: T): T & { dueBucket?: string | null } {
   if (!('dueAt' in fields)) return fields;
   return { ...fields, dueBucket: fields.dueAt ? dueBucketFor(fields.dueAt) : null };
-}
-
-/** A new user's import mark, without a digest. */
-function vouchOf(user: User): { userId: string; key: string; status: UserStatus; displayName: string } {
-  return {
-    userId: user._id,
-    key: user.externalKey as string,
-    status: user.status,
-    displayName: user.displayName,
-  };
 }
 
 export type UniqueField = 'email' | 'username' | 'externalId';
@@ -328,7 +319,7 @@ export class UserRepository {
       });
       await this.written([created.toObject()]);
       const plain = plainUser(created.toObject());
-      if (plain.externalKey) await this.importMarks.created([vouchOf(plain)]);
+      if (plain.externalKey) await this.importMarks.created([markFieldsOf(plain)]);
       return plain;
     } catch (err) {
       if (isDuplicateKey(err)) throw new DuplicateUserError(await this.duplicateField(user));
@@ -502,8 +493,7 @@ export class UserRepository {
         { projection: { _id: 1, externalKey: 1, status: 1, displayName: 1 }, batchSize: 5_000 },
       );
       for await (const doc of cursor) {
-        const u = doc as unknown as Pick<User, '_id' | 'externalKey' | 'status' | 'displayName'>;
-        yield { userId: u._id, key: u.externalKey as string, status: u.status, displayName: u.displayName };
+        yield markFieldsOf(doc as unknown as Pick<User, '_id' | 'externalKey' | 'status' | 'displayName'>);
       }
     });
   }
@@ -522,8 +512,7 @@ export class UserRepository {
     try {
       await this.model.collection.insertMany(docs as never[], { ordered: false });
     } catch (err) {
-      const errors = (err as { writeErrors?: { index: number }[] }).writeErrors;
-      refused = isDuplicateKey(err) && errors ? new Set(errors.map((w) => w.index)) : null;
+      refused = isDuplicateKey(err) ? writeErrorIndexes(err) : null;
       throw err;
     } finally {
       // Rows a duplicate key refused only cost a look at their buckets.
@@ -533,7 +522,7 @@ export class UserRepository {
         await this.importMarks.created(
           users
             .filter((u, i) => u.externalKey && !landed.has(i))
-            .map((u) => ({ ...vouchOf(u), digest: digests?.get(u._id) })),
+            .map((u) => ({ ...markFieldsOf(u), digest: digests?.get(u._id) })),
         );
       }
     }

@@ -1,5 +1,5 @@
-import { isDuplicateKey } from '@concierge/kit';
-import type { Vouch } from '../directory/import-marks';
+import { isDuplicateKey, writeErrorIndexes } from '@concierge/kit';
+import { markFieldsOf, type Vouch } from '../directory/import-marks';
 import type { UsersDeps } from '../directory/deps';
 import type { User } from '../directory/user.repository';
 import {
@@ -56,7 +56,7 @@ export class BatchWriter {
     const marks: Vouch[] = [];
     for (const { current, digest } of plan.checked) {
       const key = current.externalKey as string;
-      marks.push({ ...markFields(current), digest, v: known.versionOf(key) });
+      marks.push({ ...markFieldsOf(current), digest, v: known.versionOf(key) });
     }
     for (const [i, { current, plan: change, digest }] of plan.updates.entries()) {
       const key = current.externalKey as string;
@@ -65,7 +65,7 @@ export class BatchWriter {
       known.suspect(key);
       known.forget(key);
       if (digest && updated[i]?.outcome === 'updated') {
-        marks.push({ ...markFields({ ...current, ...change.set } as User), digest, v });
+        marks.push({ ...markFieldsOf({ ...current, ...change.set } as User), digest, v });
       }
     }
     await this.deps.users.importMarks.vouch(marks);
@@ -119,9 +119,7 @@ export class BatchWriter {
         digests,
       );
     } catch (err) {
-      failed = new Set<number>(
-        ((err as { writeErrors?: { index: number }[] }).writeErrors ?? []).map((w) => w.index),
-      );
+      failed = writeErrorIndexes(err) ?? new Set<number>();
       if (!isDuplicateKey(err) && failed.size === 0) throw err;
     }
     const notLanded = rows.filter((_, i) => failed.has(i)).map((r) => r.doc._id);
@@ -182,13 +180,4 @@ export class BatchWriter {
     }
     return out;
   }
-}
-
-function markFields(user: User): Omit<Vouch, 'digest' | 'v'> {
-  return {
-    userId: user._id,
-    key: user.externalKey as string,
-    status: user.status,
-    displayName: user.displayName,
-  };
 }
