@@ -51,11 +51,12 @@ describe('notifications consumer against the real broker and database', () => {
     await send(userId, JSON.stringify(userCreated(marker)));
     await eventually(async () => (await inbox(marker)) === 1);
     expect(await inbox(userId)).toBe(1);
-    const processed = await mongo
+    // The notification is the record of the event: its source event id is unique.
+    const byEvent = await mongo
       .db(dbName)
-      .collection('processed_events')
-      .countDocuments({ _id: JSON.parse(event).id });
-    expect(processed).toBe(1);
+      .collection('notifications')
+      .countDocuments({ sourceEventId: JSON.parse(event).id });
+    expect(byEvent).toBe(1);
   });
 
   it('when a message is malformed, then it lands on the dead-letter topic with its reason and the partition moves on', async () => {

@@ -10,7 +10,8 @@ import {
 } from '../../../../test/testkit';
 import { createLogger } from '../logger';
 import { connectMongo } from '../mongo';
-import { EventConsumer } from './consumer';
+import { insertAllNew } from '../storage/batch';
+import { batchedHandler, EventConsumer } from './consumer';
 import { EventContractError, EventContracts } from './contracts';
 import { createEvent, type EventEnvelope } from './envelope';
 import { ensureTopics } from './kafka';
@@ -132,5 +133,66 @@ describe('event consumer (real broker and database)', () => {
     expect(await records.findOne({ _id: refused.id })).toBeNull();
     expect(await records.findOne({ _id: after.id })).not.toBeNull();
     await dead.stop();
+  });
+
+  it('when a handler takes batches, then a chunk comes in few calls, each event is stored once, and a refused event is dead-lettered alone', async () => {
+    const batchGroup = `${groupId}-batch`;
+    await startAtEnd(batchGroup, [TOPIC]);
+    const dead = await readTopic(contracts.deadLetterTopic);
+    // A database of its own: the other consumer of this file records the same events in `db`.
+    const own = await connectMongo(`${MONGO_BASE}/${name}-batch`);
+    const store = own.collection<{ _id: string; userId: string }>('batched_effects');
+    const calls: number[] = [];
+    const refused = issued(randomUUID(), 1);
+    const batched = new EventConsumer({
+      kafka,
+      contracts,
+      publisher,
+      db: own,
+      groupId: batchGroup,
+      logger,
+      retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10, factor: 1, jitter: 0 },
+      handlers: {
+        [TYPE]: batchedHandler(async (events) => {
+          calls.push(events.length);
+          if (events.some((e) => e.id === refused.id))
+            throw new EventContractError('this one cannot be handled');
+          await insertAllNew(
+            store,
+            events.map((e) => ({ _id: e.id, userId: (e.data as { userId: string }).userId })),
+          );
+        }),
+      },
+    });
+    await batched.start();
+    try {
+      await eventually(async () => batched.ready || undefined, 30_000);
+      const events = Array.from({ length: 300 }, (_, n) => issued(randomUUID(), n));
+      const repeated = events[11] as EventEnvelope;
+      const messages = [...events.slice(0, 150), refused, repeated, ...events.slice(150), repeated].map(
+        (event) => ({ key: (event.data as { userId: string }).userId, value: JSON.stringify(event) }),
+      );
+      await producer.send({ topic: TOPIC, messages });
+      const ids = events.map((e) => e.id);
+      const storedCount = () => store.countDocuments({ _id: { $in: ids } });
+      await eventually(async () => ((await storedCount()) >= events.length ? true : undefined), 60_000);
+      const ours = () => dead.messages.filter((m) => m.headers?.['dlq-group']?.toString() === batchGroup);
+      const letters = await eventually(async () => (ours().length >= 1 ? ours() : undefined), 30_000);
+      await new Promise((r) => setTimeout(r, 500)); // a second letter or a repeat would land now
+      expect(await storedCount()).toBe(events.length);
+      expect(await store.findOne({ _id: refused.id })).toBeNull();
+      expect(ours()).toHaveLength(1);
+      expect(JSON.parse(letters[0]?.value?.toString() ?? '{}')).toMatchObject({ id: refused.id });
+      // Chunks came whole: a call carried many events (the refused event's chunk was then retried
+      // one event per call, which isolated it).
+      expect(Math.max(...calls)).toBeGreaterThan(20);
+      // Batch handlers write their own idempotent record; the consumer records nothing for them.
+      expect(await own.collection('processed_events').countDocuments()).toBe(0);
+    } finally {
+      await batched.stop();
+      await dead.stop();
+      await own.close();
+      await dropDatabases([`${name}-batch`]);
+    }
   });
 });

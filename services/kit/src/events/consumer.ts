@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import type { Logger } from '../logger';
-import { mapBounded } from '../storage/batch';
+import { insertAllNew, mapBounded } from '../storage/batch';
 import { EventContractError, type EventContracts } from './contracts';
 import type { EventEnvelope } from './envelope';
 import type { EventPublisher } from './publisher';
@@ -11,8 +11,30 @@ export interface HandlerContext {
   logger: Logger;
 }
 
-/** Handles one event. Effects must tolerate a repeat (kafkajs may redeliver after a rebalance). */
-export type EventHandler = (event: EventEnvelope, context: HandlerContext) => Promise<void>;
+/**
+ * Handles one event. Effects must tolerate a repeat (kafkajs may redeliver after a rebalance).
+ * A handler with a `batch` form (see batchedHandler) is given a chunk's events at once.
+ */
+export interface EventHandler {
+  (event: EventEnvelope, context: HandlerContext): Promise<void>;
+  readonly batch?: BatchHandler;
+}
+
+/**
+ * Handles many events at once, in no particular order. Its effect must be keyed by the event id
+ * (an insert whose unique key comes from the event), so that a repeat adds nothing: the consumer
+ * neither checks these events for repeats nor records them as processed.
+ */
+export type BatchHandler = (events: EventEnvelope[], context: HandlerContext) => Promise<void>;
+
+/**
+ * A handler that takes a whole chunk at once: one write for up to 200 events instead of a
+ * duplicate check and a write per event. The single form runs the batch form on one event; a
+ * failing batch is retried event by event, so one bad event is dead-lettered alone.
+ */
+export function batchedHandler(batch: BatchHandler): EventHandler {
+  return Object.assign((event: EventEnvelope, context: HandlerContext) => batch([event], context), { batch });
+}
 
 export interface EventConsumerOptions {
   kafka: Kafka;
@@ -123,10 +145,10 @@ export class EventConsumer {
   }
 
   /**
-   * Handles a partition's batch in chunks: checks every event of the chunk for a repeat, runs
-   * the handlers (each key's events in order, keys at once), records the events as processed,
-   * and only then resolves their offsets. A crash before that record means a repeat, which the
-   * handlers tolerate; never a loss.
+   * Handles a partition's batch in chunks: the events of batch handlers go to those at once; the
+   * others are checked for a repeat, handled (each key's events in order, keys at once) and
+   * recorded as processed. Only then are the chunk's offsets resolved. A crash before that record
+   * means a repeat, which the handlers tolerate; never a loss.
    */
   private async handleBatch({
     batch,
@@ -136,55 +158,95 @@ export class EventConsumer {
     isRunning,
     isStale,
   }: EachBatchPayload): Promise<void> {
-    const processed = this.options.db.collection<{ _id: string }>(PROCESSED);
     for (let from = 0; from < batch.messages.length; from += CHUNK) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(from, from + CHUNK);
-      const prepared: Prepared[] = [];
+      const single: Prepared[] = [];
+      const batched: Prepared[] = [];
       for (const message of chunk) {
         const ready = await this.prepare(batch.topic, batch.partition, message);
-        if (ready) prepared.push(ready);
+        if (ready) (ready.handler.batch ? batched : single).push(ready);
       }
-      const seen = await mapBounded(prepared, KEYS_AT_ONCE, (p) =>
-        processed.findOne({ _id: p.event.id }, { projection: { _id: 1 } }),
-      );
-      // A repeat within the chunk counts as seen too.
-      const ids = new Set<string>();
-      const fresh = prepared.filter((p, i) => {
-        if (seen[i] || ids.has(p.event.id)) return false;
-        ids.add(p.event.id);
-        return true;
-      });
-      const byKey = new Map<string, Prepared[]>();
-      for (const p of fresh) {
-        const key = p.message.key?.toString('utf8') ?? p.event.id;
-        const list = byKey.get(key);
-        if (list) list.push(p);
-        else byKey.set(key, [p]);
-      }
-      // Dead-lettered events stay unrecorded, so that a replay of the dead letters is handled.
-      const handled: Prepared[] = [];
-      await mapBounded([...byKey.values()], KEYS_AT_ONCE, async (events) => {
-        for (const p of events) {
-          if (await this.run(batch.topic, batch.partition, p, heartbeat)) handled.push(p);
-        }
-      });
-      if (handled.length > 0) {
-        const at = new Date();
-        await processed
-          .insertMany(
-            handled.map((p) => ({ _id: p.event.id, type: p.event.type, at }) as { _id: string }),
-            {
-              ordered: false,
-            },
-          )
-          .catch((err: unknown) => {
-            if (!isDuplicateKey(err)) throw err;
-          });
-      }
+      await Promise.all([
+        this.runSingle(batch.topic, batch.partition, single, heartbeat),
+        this.runBatched(batch.topic, batch.partition, batched, heartbeat),
+      ]);
       for (const message of chunk) resolveOffset(message.offset);
       await heartbeat();
       await commitOffsetsIfNecessary();
+    }
+  }
+
+  /** Runs the events of plain handlers, skipping the ids processed before, and records them. */
+  private async runSingle(
+    topic: string,
+    partition: number,
+    prepared: Prepared[],
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    if (prepared.length === 0) return;
+    const processed = this.options.db.collection<{ _id: string }>(PROCESSED);
+    const seen = await mapBounded(prepared, KEYS_AT_ONCE, (p) =>
+      processed.findOne({ _id: p.event.id }, { projection: { _id: 1 } }),
+    );
+    // A repeat within the chunk counts as seen too.
+    const ids = new Set<string>();
+    const fresh = prepared.filter((p, i) => {
+      if (seen[i] || ids.has(p.event.id)) return false;
+      ids.add(p.event.id);
+      return true;
+    });
+    const byKey = new Map<string, Prepared[]>();
+    for (const p of fresh) {
+      const key = p.message.key?.toString('utf8') ?? p.event.id;
+      const list = byKey.get(key);
+      if (list) list.push(p);
+      else byKey.set(key, [p]);
+    }
+    // Dead-lettered events stay unrecorded, so that a replay of the dead letters is handled.
+    const handled: Prepared[] = [];
+    await mapBounded([...byKey.values()], KEYS_AT_ONCE, async (events) => {
+      for (const p of events) {
+        if (await this.run(topic, partition, p, heartbeat)) handled.push(p);
+      }
+    });
+    const at = new Date();
+    await insertAllNew(
+      this.options.db.collection(PROCESSED),
+      handled.map((p) => ({ _id: p.event.id, type: p.event.type, at })),
+    );
+  }
+
+  /**
+   * Runs the events of batch handlers: one call per handler with all its events of the chunk.
+   * When that call fails, each event is run alone with the usual retries and dead letter.
+   */
+  private async runBatched(
+    topic: string,
+    partition: number,
+    prepared: Prepared[],
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const byBatch = new Map<BatchHandler, Prepared[]>();
+    for (const p of prepared) {
+      const key = p.handler.batch as BatchHandler;
+      const list = byBatch.get(key);
+      if (list) list.push(p);
+      else byBatch.set(key, [p]);
+    }
+    for (const [handle, group] of byBatch) {
+      try {
+        await handle(
+          group.map((p) => p.event),
+          { logger: this.logger },
+        );
+      } catch (err) {
+        this.logger.warn(
+          { err, events: group.length },
+          'batch handling failed; handling its events one by one',
+        );
+        await mapBounded(group, KEYS_AT_ONCE, (p) => this.run(topic, partition, p, heartbeat));
+      }
     }
   }
 
@@ -279,8 +341,4 @@ function parse(message: KafkaMessage): EventEnvelope {
 function reasonOf(err: unknown): string {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return text.slice(0, 1000);
-}
-
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }

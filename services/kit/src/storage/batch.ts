@@ -75,3 +75,29 @@ export function writeErrorIndexes(err: unknown): Set<number> | null {
     errors.map((e) => (e as { index?: unknown }).index).filter((i): i is number => typeof i === 'number'),
   );
 }
+
+/** True when a write failed on a unique key (a single write, or a bulk write whose first error is one). */
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+/** A collection, as far as insertAllNew needs it (a driver collection, or a model's `collection`). */
+export interface InsertMany {
+  insertMany(docs: readonly object[], options: { ordered: false }): Promise<{ insertedCount: number }>;
+}
+
+/**
+ * Inserts the documents in one unordered insertMany, leaving out those whose unique key is taken
+ * (a repeat of an effect keyed by its cause); any other refusal throws. The count inserted.
+ */
+export async function insertAllNew(collection: InsertMany, docs: readonly object[]): Promise<number> {
+  if (docs.length === 0) return 0;
+  try {
+    return (await collection.insertMany(docs, { ordered: false })).insertedCount;
+  } catch (err) {
+    const errors = (err as { writeErrors?: unknown }).writeErrors;
+    const list = Array.isArray(errors) ? errors : errors === undefined ? null : [errors];
+    if (!list || !list.every((e) => (e as { code?: unknown }).code === 11000)) throw err;
+    return docs.length - list.length;
+  }
+}

@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
-import { isDuplicateKey } from '../events/consumer';
+import { isDuplicateKey } from './batch';
 
 /**
  * Due work by equality. A document that falls due at some time carries the minute it falls due in,

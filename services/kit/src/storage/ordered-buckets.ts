@@ -1,6 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from '../events/consumer';
-import { mapBounded, writeErrorIndexes } from './batch';
+import { isDuplicateKey, mapBounded, writeErrorIndexes } from './batch';
 
 /**
  * Sorted, paginated lists by equality. FerretDB sorts and limits in Go after reading every

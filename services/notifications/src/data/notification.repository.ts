@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { findByKeys, isDuplicateKey } from '@concierge/kit';
+import { findByKeys, insertAllNew } from '@concierge/kit';
 import type { NotificationModel, NotificationRecord } from './notification.model';
 
 export type Notification = NotificationRecord;
@@ -7,15 +7,15 @@ export type Notification = NotificationRecord;
 export class NotificationRepository {
   constructor(private readonly model: NotificationModel) {}
 
-  /** Stores a notification unless one exists for the same source event; returns whether it was new. */
-  async addOnce(n: Omit<NotificationRecord, '_id' | 'readAt'>): Promise<boolean> {
-    try {
-      await this.model.create({ ...n, _id: randomUUID(), readAt: null });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+  /**
+   * Stores the notifications in one write, leaving out those whose source event has one already
+   * (a redelivered event); the count stored.
+   */
+  async addOnce(list: Omit<NotificationRecord, '_id' | 'readAt'>[]): Promise<number> {
+    return insertAllNew(
+      this.model.collection,
+      list.map((n): NotificationRecord => ({ ...n, _id: randomUUID(), readAt: null })),
+    );
   }
 
   /**

@@ -1,4 +1,10 @@
-import { handleEach, type EventContracts, type EventHandler, type HandlerMap } from '@concierge/kit';
+import {
+  batchedHandler,
+  handleEach,
+  type EventContracts,
+  type EventHandler,
+  type HandlerMap,
+} from '@concierge/kit';
 import type { AuditRepository } from './audit.repository';
 import { auditRecordOf } from './audit-record';
 
@@ -21,15 +27,19 @@ export function auditedTypes(contracts: EventContracts): string[] {
   });
 }
 
-/** Stores one audit record per event; a redelivered event finds its record and adds nothing. */
-export function recordEvent(trail: AuditRepository): EventHandler {
-  return async (event, { logger }) => {
-    const stored = await trail.insertIfAbsent(auditRecordOf(event, new Date()));
-    logger.debug({ stored }, stored ? 'audit record stored' : 'audit record existed already');
-  };
+/**
+ * Stores one audit record per event, a chunk of events in one write; a redelivered event finds
+ * its record (keyed by the event id) and adds nothing.
+ */
+export function recordEvents(trail: AuditRepository): EventHandler {
+  return batchedHandler(async (events, { logger }) => {
+    const recordedAt = new Date();
+    const stored = await trail.insertAllNew(events.map((event) => auditRecordOf(event, recordedAt)));
+    logger.debug({ events: events.length, stored }, 'audit records stored');
+  });
 }
 
 /** The trail's handlers: one per audited event type (combine with others via combineHandlers). */
 export function auditHandlers(contracts: EventContracts, trail: AuditRepository): HandlerMap {
-  return handleEach(auditedTypes(contracts), recordEvent(trail));
+  return handleEach(auditedTypes(contracts), recordEvents(trail));
 }

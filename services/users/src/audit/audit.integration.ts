@@ -21,7 +21,7 @@ import {
   usersConfig,
   startAtEnd,
 } from '../../../../test/testkit';
-import { auditedTypes, recordEvent } from './audit.consumer';
+import { auditedTypes, recordEvents } from './audit.consumer';
 import { auditModel } from './audit.model';
 import { AuditRepository } from './audit.repository';
 import { startServer } from '../server';
@@ -244,7 +244,7 @@ describe('audit trail against the real database and broker', () => {
     expect(nodes.map((n) => n.id).sort()).toEqual([event.id, marker.id].sort());
 
     // Even past the consumer's own deduplication, the store refuses a second record of an event.
-    const handler = recordEvent(new AuditRepository(auditModel(service.runtime.db)));
+    const handler = recordEvents(new AuditRepository(auditModel(service.runtime.db)));
     await handler(event, { logger: createLogger('test', 'silent') });
     expect(await auditModel(service.runtime.db).countDocuments({ targetId: target })).toBe(2);
   });

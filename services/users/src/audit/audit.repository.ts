@@ -1,4 +1,4 @@
-import { isDuplicateKey } from '@concierge/kit';
+import { insertAllNew } from '@concierge/kit';
 import type { FilterQuery } from 'mongoose';
 import type { AuditModel, AuditRecord } from './audit.model';
 
@@ -28,15 +28,12 @@ function escapeRegex(text: string): string {
 export class AuditRepository {
   constructor(private readonly model: AuditModel) {}
 
-  /** Stores the record unless one with its id exists; true when this call stored it. */
-  async insertIfAbsent(record: AuditRecord): Promise<boolean> {
-    try {
-      await this.model.create(record);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+  /**
+   * Stores the records in one write, leaving out those whose id (the event id) is stored already;
+   * the count stored. Straight to the collection: the records are built whole by auditRecordOf.
+   */
+  async insertAllNew(records: AuditRecord[]): Promise<number> {
+    return insertAllNew(this.model.collection, records);
   }
 
   /** A page of records, newest first, keyset-paginated on (time, _id) descending. */
