@@ -16,6 +16,7 @@ export * from './events/kafka';
 export * from './events/outbox';
 export * from './events/publisher';
 export * from './events/retry';
+export * from './http/correlation';
 export * from './http/graphql-http';
 export * from './locks';
 export * from './crypto/sealed-box';

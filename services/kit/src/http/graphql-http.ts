@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from '../logger';
+import { correlationIdOf } from './correlation';
 
 /** Largest request body accepted; larger ones get 413 before any parsing. */
 export const MAX_BODY_BYTES = 1_000_000;
@@ -46,7 +46,7 @@ export interface RunningServer {
 /**
  * A plain node:http server: GET /health (process up), GET /ready (dependencies connected), and
  * GraphQL on /graphql through Apollo's HTTP entry point. Every request gets a correlation id,
- * taken from `x-correlation-id` when the caller sent one.
+ * taken from `x-correlation-id` when the caller sent a well-formed one (correlationIdOf).
  */
 export async function startHttpServer<C extends BaseContext>(
   options: HttpServerOptions<C>,
@@ -71,7 +71,7 @@ export async function startHttpServer<C extends BaseContext>(
     if (extra) return send(res, 200, await extra());
     if (url.pathname !== '/graphql') return send(res, 404, { errors: [{ message: 'Not found' }] });
 
-    const correlationId = headerValue(req, 'x-correlation-id') ?? randomUUID();
+    const correlationId = correlationIdOf(headerValue(req, 'x-correlation-id'));
     const requestLogger = logger.child({ correlationId });
     res.setHeader('x-correlation-id', correlationId);
     let context: C;

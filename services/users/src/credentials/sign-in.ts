@@ -1,4 +1,4 @@
-import { documentKey, withDocumentLocks } from '@concierge/kit';
+import { documentKey, withDocumentLocks, type EventEnvelope } from '@concierge/kit';
 import { normalizeLogin } from '../directory/profile';
 import { usersEvent } from '../shared/events';
 import { signInFailed } from './credential.errors';
@@ -28,14 +28,19 @@ export async function recordFailure(
   const now = nowOf(deps);
   const next = afterFailure(state, now, deps.settings.lockout);
   const lockedNow = next.lockedUntil !== null && !isLocked(state, now);
-  const events = lockedNow
-    ? [
+  let events: EventEnvelope[] = [];
+  try {
+    if (lockedNow)
+      events = [
         usersEvent(deps, 'credential.locked', userId, {
           userId,
           lockedUntil: (next.lockedUntil as Date).toISOString(),
         }),
-      ]
-    : [];
+      ];
+  } catch (err) {
+    // The count and the lock are what stop guessing: an event its contract refuses never skips them.
+    deps.logger.error({ err, userId }, 'credential.locked event refused; the lock is stored without it');
+  }
   await deps.credentials.update(userId, next, events);
   if (lockedNow)
     deps.logger.info({ userId, lockedUntil: next.lockedUntil }, 'account locked after failed sign-ins');
