@@ -5,6 +5,7 @@ import type { Organization } from '../organizations/organization.repository';
 import type { UsersDeps } from '../directory/deps';
 import type { OrgTree } from '../organizations/org-tree';
 import type { Progress, Summary } from './progress';
+import { csvCell } from './csv-cell';
 import { detectFormat, readRecords } from './read-records';
 import type { CreationSender } from '@concierge/kit';
 import type { KnownUsers } from './known-users';
@@ -34,10 +35,6 @@ export interface ImportResult extends Summary {
 }
 
 const SHOWN_REJECTIONS = 20;
-
-function csvCell(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /** Counts lines quickly so the progress bar knows its end (a quoted multi-line cell makes it an estimate). */
 export async function countRows(path: string): Promise<number> {
