@@ -37,6 +37,43 @@ describe('user profile', () => {
     );
   });
 
+  it('refuses a username that is another e-mail address, so no address can sign in to another account', () => {
+    const reasonOf = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as { extensions?: { field?: string; reason?: string } }).extensions;
+      }
+      return undefined;
+    };
+    expect(
+      reasonOf(() =>
+        normalizeProfile({ email: 'mallory@example.org', displayName: 'M', username: 'ceo@example.org' }),
+      ),
+    ).toMatchObject({ field: 'username', reason: 'USER.USERNAME_IS_OTHER_EMAIL' });
+    // Its own address is fine (that is the default), and so is any username without an @.
+    expect(
+      normalizeProfile({ email: 'ceo@example.org', displayName: 'C', username: 'CEO@example.org' }).username,
+    ).toBe('ceo@example.org');
+    expect(normalizeProfile({ email: 'ceo@example.org', displayName: 'C', username: 'ceo' }).username).toBe(
+      'ceo',
+    );
+    // An update that moves a stored username of another address is refused too.
+    const stored = normalizeProfile({ email: 'mallory@example.org', displayName: 'M', username: 'mallory' });
+    expect(reasonOf(() => normalizeProfile({ username: 'ceo@example.org' }, stored))).toMatchObject({
+      reason: 'USER.USERNAME_IS_OTHER_EMAIL',
+    });
+  });
+
+  it('moves a username that was the e-mail address along with a new address', () => {
+    const stored = normalizeProfile({ email: 'ada@old.example', displayName: 'Ada' });
+    expect(stored.username).toBe('ada@old.example');
+    const moved = normalizeProfile({ email: 'ada@new.example' }, stored);
+    expect(moved).toMatchObject({ email: 'ada@new.example', username: 'ada@new.example' });
+    const chosen = normalizeProfile({ email: 'ada@new.example' }, { ...stored, username: 'ada' });
+    expect(chosen.username).toBe('ada');
+  });
+
   it('keeps stored values for fields an update leaves out', () => {
     const base = normalizeProfile({
       email: 'a@b.io',

@@ -85,7 +85,18 @@ export function normalizeProfile(input: ProfileInput, base?: Profile): Profile {
         USER_ERRORS.BAD_USERNAME,
       );
     }
-  } else if (!base) username = email;
+  } else if (!base || base.username === base.email) username = email;
+  // Sign-in looks a login up as a username first, then as an e-mail address. A username that is
+  // another address would route that address's owner to this account, so a username holding an @
+  // must be the user's own address; it then moves with the address (above). The unique indexes on
+  // both fields make this hold across users, with no cross-field lookup to race.
+  if (username.includes('@') && username !== email) {
+    throw new BadInputError(
+      'username',
+      "a username with an @ must be the user's own e-mail address",
+      USER_ERRORS.USERNAME_IS_OTHER_EMAIL,
+    );
+  }
 
   const givenName = has('givenName') ? text('givenName', input.givenName, 100) : (base?.givenName ?? null);
   const familyName = has('familyName')
