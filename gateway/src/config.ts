@@ -14,6 +14,8 @@ const schema = z.object({
   NOTIFICATIONS_URL: url.default('http://127.0.0.1:4004/graphql'),
   USERS_JWKS_URL: url.default('http://127.0.0.1:4001/.well-known/jwks.json'),
   USERS_TOKEN_ISSUER: z.string().default('concierge-users'),
+  GATEWAY_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  NODE_ENV: z.string().optional(),
 });
 
 export interface GatewayConfig {
@@ -25,6 +27,11 @@ export interface GatewayConfig {
   subgraphUrls: Record<string, string>;
   jwksUrl: string;
   tokenIssuer: string;
+  /**
+   * Schema introspection, and "Did you mean" hints in validation errors. Off unless
+   * GATEWAY_INTROSPECTION=true, or NODE_ENV=development (what `npm start` sets) without it.
+   */
+  introspection: boolean;
 }
 
 /** Reads and validates the gateway's environment. */
@@ -45,5 +52,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     jwksUrl: e.USERS_JWKS_URL,
     tokenIssuer: e.USERS_TOKEN_ISSUER,
+    introspection: (e.GATEWAY_INTROSPECTION ?? String(e.NODE_ENV === 'development')) === 'true',
   };
 }

@@ -60,6 +60,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     gateway,
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
+    introspection: config.introspection,
+    // Validation errors name no field or type the caller did not write ("Did you mean ...").
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();

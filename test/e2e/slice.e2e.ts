@@ -69,6 +69,17 @@ describe('through the gateway', () => {
     expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('refuses introspection outside development, and names no field the caller did not write', async () => {
+    const auth = bearer(await stack.token('u-4'));
+    const schema = await graphql(stack.gateway.url, '{ __schema { queryType { name } } }', {}, auth);
+    expect(schema.data).toBeUndefined();
+    expect(schema.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const typed = await graphql(stack.gateway.url, '{ me { emial } }', {}, auth);
+    expect(typed.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(typed.errors?.[0]?.message).toContain('emial');
+    expect(JSON.stringify(typed)).not.toMatch(/Did you mean|"email"/);
+  });
+
   it('masks internal errors and never returns a stack trace', async () => {
     const res = await graphql(stack.gateway.url, '{ nope }', {}, bearer(await stack.token('u-3')));
     expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');

@@ -48,6 +48,8 @@ export async function startStack(options: { usersMongoOptions?: string } = {}) {
     },
     jwksUrl: users.url.replace('/graphql', '/.well-known/jwks.json'),
     tokenIssuer: ISSUER,
+    // As in production: the default outside development.
+    introspection: false,
   };
   const gateway = await startGateway(config);
   const keys = new SigningKeys(new SigningKeyRepository(users.runtime.db));

@@ -123,6 +123,9 @@ export async function startService<C extends RequestContext>(
     }),
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
+    // The gateway composes from the supergraph file; a subgraph describes itself to nobody.
+    introspection: false,
+    hideSchemaDetailsFromClientErrors: true,
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
