@@ -51,14 +51,23 @@ run gateway gateway/dist/index.js
 wait_ready gateway "http://127.0.0.1:${GATEWAY_PORT:-4000}/ready"
 
 url="http://127.0.0.1:${GATEWAY_PORT:-4000}/graphql"
-token="$(node services/users/dist/cli/token.js --user bootstrap-admin --role admin)"
+# The development stack's first global administrator: created on the first start, found after.
+admin="${CONCIERGE_DEV_ADMIN:-admin@example.org}"
+set_password="$(node services/users/dist/cli/bootstrap-admin.js --email "$admin" 2>>"$LOG_DIR/bootstrap-admin.log")"
+token="$(node services/users/dist/cli/token.js --email "$admin")"
+if [[ -n "$set_password" ]]; then
+  password_line="Their set-password token (single use; setPassword(token, password), then login): $set_password"
+else
+  password_line="They have a password: sign in with login(login: \"$admin\", password: ...)."
+fi
 cat >&2 <<MSG
 
 Concierge is running. Gateway: $url
 
-An administrator's access token (valid 15 minutes; make another with
-'npm run --silent token -w @concierge/users -- --user bootstrap-admin --role admin'):
+The administrator $admin. An access token for them (valid 15 minutes; make another with
+'npm run --silent token -w @concierge/users -- --email $admin'):
   export TOKEN=$token
+$password_line
 
 $(node scripts/print-samples.js "$url")
 

@@ -51,14 +51,19 @@ const personWord = (i: number) => `user${String(i).padStart(8, '0').slice(0, 7)}
 /** A line on stderr as the run goes (Jest shows console.log only at the end). */
 const progress = (line: string) => process.stderr.write(`[directory bench] ${line}\n`);
 
+/** A token of a bootstrapped administrator (the token command mints only for users who exist). */
 function adminToken(mongoUri: string): string {
-  const run = spawnSync(
-    process.execPath,
-    [join(ROOT, 'services/users/dist/cli/token.js'), '--user', 'bench-admin', '--role', 'admin'],
-    { encoding: 'utf8', env: { PATH: process.env.PATH, USERS_MONGO_URI: mongoUri, LOG_LEVEL: 'error' } },
-  );
-  if (run.status !== 0) throw new Error(`token: ${run.stderr}`);
-  return run.stdout.trim();
+  const env = { PATH: process.env.PATH, USERS_MONGO_URI: mongoUri, LOG_LEVEL: 'error' };
+  const cli = (name: string, args: string[]) => {
+    const run = spawnSync(process.execPath, [join(ROOT, `services/users/dist/cli/${name}.js`), ...args], {
+      encoding: 'utf8',
+      env,
+    });
+    if (run.status !== 0) throw new Error(`${name}: ${run.stderr}`);
+    return run.stdout.trim();
+  };
+  cli('bootstrap-admin', ['--email', 'bench-admin@example.org']);
+  return cli('token', ['--email', 'bench-admin@example.org']);
 }
 
 async function createTree(stack: BenchStack): Promise<Record<string, string>> {

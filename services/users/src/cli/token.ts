@@ -1,34 +1,62 @@
 /**
- * Mints an access token for a user from the signing key in the users database: the bootstrap
- * path to a first administrator's token before sign-in exists.
- *   npm run token -- --user <id> [--role admin]
+ * Mints an access token for an existing, active user from the signing key in the users database:
+ * the way to a first administrator's token before anyone has signed in. The token carries only
+ * roles the user holds, and the mint is audited.
+ *   npm run --silent token -w @concierge/users -- (--user <id> | --email <address>) [--role admin]
  */
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { connectMongo } from '@concierge/kit';
-import { issueAccessToken } from '../credentials/signing-keys';
-import { createStores } from '../stores';
+import { connectMongo, EventContracts } from '@concierge/kit';
 import { loadTokenConfig } from '../config';
+import { mintOperatorToken } from '../credentials/operator-token';
+import { accessTokenSigner } from '../credentials/runtime';
+import { createStores } from '../stores';
 
-async function main(): Promise<void> {
+const USAGE =
+  'usage: npm run --silent token -w @concierge/users -- (--user <id> | --email <address>) [--role <role>]...';
+
+async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { user: { type: 'string' }, role: { type: 'string', multiple: true, default: [] } },
+    options: {
+      user: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string', multiple: true, default: [] },
+    },
   });
-  if (!values.user) throw new Error('--user <id> is required');
+  if (!values.user === !values.email) {
+    process.stderr.write(`${USAGE}\n`);
+    return 1;
+  }
   const config = loadTokenConfig();
   const db = await connectMongo(config.mongoUri);
   try {
-    const token = await issueAccessToken(
-      createStores(db).keys,
-      { userId: values.user, roles: values.role ?? [] },
-      { issuer: config.tokenIssuer, ttlS: config.accessTokenTtlS },
+    const stores = createStores(db);
+    const minted = await mintOperatorToken(
+      { userId: values.user, email: values.email, roles: values.role },
+      {
+        users: stores.users,
+        ...stores.credentials,
+        contracts: new EventContracts(),
+        signAccessToken: accessTokenSigner(stores.keys, {
+          issuer: config.tokenIssuer,
+          ttlS: config.accessTokenTtlS,
+        }),
+        actor: 'system:token-command',
+        correlationId: randomUUID(),
+      },
     );
-    process.stdout.write(`${token}\n`);
+    process.stdout.write(`${minted.token}\n`);
+    return 0;
   } finally {
     await db.close();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // Our messages and config errors name no secret.
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

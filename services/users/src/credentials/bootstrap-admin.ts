@@ -3,6 +3,7 @@ import type { CredentialStores } from './credential.repository';
 import { createUser } from '../directory/create-user';
 import { type UsersDeps } from '../directory/deps';
 import { usersEvent } from '../shared/events';
+import { AUDIT_RECORDED } from '../audit/audit-record';
 import { createOrganization } from '../organizations/create-organization';
 import { normalizeEmail } from '../directory/profile';
 import { newSetPasswordToken, storeSetPasswordToken, type FreshSetPasswordToken } from './provisioning';
@@ -74,7 +75,16 @@ export async function bootstrapAdmin(
   const credential = await deps.credentials.findById(user._id);
   const roles = credential?.globalRoles ?? [];
   if (!roles.includes('admin')) {
-    await deps.credentials.update(user._id, { globalRoles: [...roles, 'admin'] });
+    const globalRoles = [...roles, 'admin'];
+    // The grant and its audit record are one write: no administrator appears unrecorded.
+    const granted = usersEvent(deps, AUDIT_RECORDED, user._id, {
+      action: 'user.role-granted',
+      targetType: 'user',
+      targetId: user._id,
+      before: { globalRoles: roles },
+      after: { globalRoles },
+    });
+    await deps.credentials.update(user._id, { globalRoles }, [granted]);
   }
   if (credential?.passwordHash && !input.reset) return { userId: user._id, created, token: null };
 

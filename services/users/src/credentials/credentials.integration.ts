@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { EventContracts, openSealed, type Principal, type RunningService } from '@concierge/kit';
+import {
+  EventContracts,
+  openSealed,
+  signPrincipal,
+  type Principal,
+  type RunningService,
+} from '@concierge/kit';
 import {
   ADMIN,
   createOrg,
@@ -9,11 +15,15 @@ import {
   graphql,
   readTopic,
   SEAL_KEY,
+  SECRET,
   usersConfig,
   type GraphQLResponse,
   startAtEnd,
 } from '../../../../test/testkit';
 import { bootstrapAdmin } from './bootstrap-admin';
+import { mintOperatorToken } from './operator-token';
+import { accessTokenSigner } from './runtime';
+import { createStores } from '../stores';
 import { createCredentialStores } from './credential.repository';
 import { organizationModel } from '../organizations/organization.model';
 import { OrganizationRepository } from '../organizations/organization.repository';
@@ -57,7 +67,14 @@ interface Session {
   refreshToken: string;
   refreshTokenExpiresAt: string;
 }
-type Envelope = { id: string; type: string; subject: string; actor: string; data: Record<string, unknown> };
+type Envelope = {
+  id: string;
+  type: string;
+  subject: string;
+  actor: string;
+  correlationid: string;
+  data: Record<string, unknown>;
+};
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const errorOf = (res: GraphQLResponse<unknown>) => res.errors?.[0];
@@ -373,6 +390,47 @@ describe('credentials (real database and broker)', () => {
     expect(credential).toMatchObject({ failedAttempts: 0, lockedUntil: null });
   });
 
+  it('when the caller sends an empty or malformed x-correlation-id, then a new id is used and the lockout still locks', async () => {
+    const password = 'Compiler of the first kind';
+    const id = await userWithPassword('grace@example.org', password);
+    const headers = (correlationId: string) => ({
+      ...signPrincipal(ANONYMOUS, SECRET),
+      'x-correlation-id': correlationId,
+    });
+    for (const [attempt, sent] of ['', '', 'bad id', 'x', 'abcdefgh;forged'].entries()) {
+      const res = await graphql(
+        service.url,
+        LOGIN,
+        { login: 'grace@example.org', password: secret(`not it, try ${attempt}`) },
+        headers(sent),
+      );
+      expect(errorOf(res)?.extensions).toEqual({
+        code: 'UNAUTHENTICATED',
+        reason: 'CREDENTIAL.SIGN_IN_FAILED',
+      });
+    }
+    // Locked: the right password is refused too, with the same answer, not an internal error.
+    const right = await graphql(service.url, LOGIN, { login: 'grace@example.org', password }, headers(''));
+    expect(errorOf(right)?.extensions).toEqual({
+      code: 'UNAUTHENTICATED',
+      reason: 'CREDENTIAL.SIGN_IN_FAILED',
+    });
+    const locked = await eventually(async () => eventsOf(id, 'credential.locked')[0]);
+    expect(locked.correlationid).toMatch(/^[0-9a-f-]{36}$/);
+    const res = await fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers('') },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(res.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const kept = await fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers('hris-change-000123') },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(kept.headers.get('x-correlation-id')).toBe('hris-change-000123');
+  });
+
   it('when a user is suspended, then their refresh token stops working at once, and stays dead after reactivation', async () => {
     const password = 'Spanning tree protocol 1985';
     const id = await userWithPassword('radia@example.org', password);
@@ -500,6 +558,72 @@ describe('credentials (real database and broker)', () => {
       code: 'CONFLICT',
       reason: 'CREDENTIAL.CANNOT_RESET_PENDING',
     });
+  });
+
+  it('when the token command mints, then only for an existing active user with roles they hold, and audited; the bootstrap grant is audited too', async () => {
+    const all = createStores(db());
+    const stores = { users: all.users, ...all.credentials };
+    const boot = await bootstrapAdmin(
+      { email: 'operator@example.org' },
+      {
+        ...stores,
+        orgs: all.orgs,
+        contracts: new EventContracts(),
+        actor: 'system:bootstrap-admin',
+        correlationId: 'bootstrap-operator',
+        setPasswordTtlMs: 60_000,
+      },
+    );
+    const deps = {
+      ...stores,
+      contracts: new EventContracts(),
+      signAccessToken: accessTokenSigner(all.keys, { issuer: 'concierge-users', ttlS: 300 }),
+      actor: 'system:token-command',
+      correlationId: 'token-command-test',
+    };
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (err: { extensions?: { code?: string; field?: string } }) => err.extensions,
+      );
+    expect(
+      await refusal(mintOperatorToken({ userId: 'bootstrap-admin', roles: ['admin'] }, deps)),
+    ).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'user',
+    });
+    expect(await refusal(mintOperatorToken({ email: 'nobody@example.org' }, deps))).toMatchObject({
+      field: 'email',
+    });
+    expect(
+      await refusal(mintOperatorToken({ email: 'operator@example.org', roles: ['superuser'] }, deps)),
+    ).toMatchObject({ field: 'role' });
+    const pending = await createUser({
+      email: 'not-yet@example.org',
+      displayName: 'Not Yet',
+      startDate: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    expect(await refusal(mintOperatorToken({ userId: pending }, deps))).toMatchObject({ field: 'user' });
+
+    const minted = await mintOperatorToken({ email: 'operator@example.org' }, deps);
+    secret(minted.token);
+    expect(minted).toMatchObject({ userId: boot.userId, roles: ['admin'] });
+    const jwks = (await (
+      await fetch(service.url.replace('/graphql', '/.well-known/jwks.json'))
+    ).json()) as JSONWebKeySet;
+    const { payload } = await jwtVerify(minted.token, createLocalJWKSet(jwks));
+    expect(payload).toMatchObject({ sub: boot.userId, roles: ['admin'] });
+
+    const audit = db().collection<{ action: string; targetId: string; after: string | null }>(
+      'audit_records',
+    );
+    const recorded = (action: string) =>
+      eventually(async () => (await audit.findOne({ action, targetId: boot.userId })) ?? undefined);
+    const mintRecord = await recorded('access-token.minted');
+    expect(JSON.parse(mintRecord.after ?? 'null')).toMatchObject({ roles: ['admin'] });
+    expect(JSON.stringify(mintRecord)).not.toContain(minted.token);
+    const grant = await recorded('user.role-granted');
+    expect(JSON.parse(grant.after ?? 'null')).toEqual({ globalRoles: ['admin'] });
   });
 
   it('never writes a password or a token to the logs or in clear to Kafka', async () => {

@@ -22,10 +22,18 @@ export function createCredentialRuntime(
   return {
     stores,
     settings,
-    signAccessToken: async (claims) => {
-      const signed = await issueAccessToken(keys, claims, token);
-      return { token: signed, expiresAt: new Date((decodeJwt(signed).exp as number) * 1000) };
-    },
+    signAccessToken: accessTokenSigner(keys, token),
     effects: createCredentialEffects(stores, settings),
+  };
+}
+
+/** Signs access tokens with the current key, for the service and for the token command alike. */
+export function accessTokenSigner(
+  keys: SigningKeys,
+  token: { issuer: string; ttlS: number },
+): SignAccessToken {
+  return async (claims) => {
+    const signed = await issueAccessToken(keys, claims, token);
+    return { token: signed, expiresAt: new Date((decodeJwt(signed).exp as number) * 1000) };
   };
 }
