@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import { ANONYMOUS, headerValue, HttpError, type Principal } from '@concierge/kit';
+import { ANONYMOUS, headerValue, HttpError, MAX_ACCESS_TOKEN_TTL_S, type Principal } from '@concierge/kit';
 
 /** Audience the users service puts in every access token. */
 const AUDIENCE = 'concierge';
@@ -22,6 +22,10 @@ export function createAuthenticator(jwksUrl: string, issuer: string) {
         issuer,
         audience: AUDIENCE,
         algorithms: ['ES256'],
+        // A token without an expiry or an issue time, or issued more than the longest lifetime
+        // ago, is refused whatever its `exp` says.
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge: MAX_ACCESS_TOKEN_TTL_S,
       });
       if (typeof payload.sub !== 'string')
         throw new HttpError(401, 'Token has no subject', 'UNAUTHENTICATED');

@@ -1,5 +1,7 @@
+import { SignJWT } from 'jose';
+import { MAX_ACCESS_TOKEN_TTL_S } from '@concierge/kit';
 import { createOrg, eventually, graphql } from '../testkit';
-import { startStack } from '../testkit/stack';
+import { ISSUER, startStack } from '../testkit/stack';
 
 const CREATE = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email status } }`;
 const READ = `query($id: ID!) { user(id: $id) { id email notifications { kind title } } }`;
@@ -67,6 +69,26 @@ describe('through the gateway', () => {
     const forged = await graphql(stack.gateway.url, '{ me { id } }', {}, bearer('eyJhbGciOiJub25lIn0.e30.'));
     expect(forged.status).toBe(401);
     expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers 401 to a token without an expiry or issue time, or issued longer ago than the longest lifetime', async () => {
+    const { kid, privateKey } = await stack.keys.current();
+    const base = () =>
+      new SignJWT({ roles: ['admin'] })
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setSubject('admin-1')
+        .setIssuer(ISSUER)
+        .setAudience('concierge');
+    const now = Math.floor(Date.now() / 1000);
+    const status = async (token: string) =>
+      (await graphql(stack.gateway.url, '{ me { id } }', {}, bearer(token))).status;
+    expect(await status(await base().setIssuedAt().setExpirationTime('5m').sign(privateKey))).toBe(200);
+    expect(await status(await base().setIssuedAt().sign(privateKey))).toBe(401);
+    expect(await status(await base().setExpirationTime('5m').sign(privateKey))).toBe(401);
+    const old = base()
+      .setIssuedAt(now - MAX_ACCESS_TOKEN_TTL_S - 60)
+      .setExpirationTime(now + 3600);
+    expect(await status(await old.sign(privateKey))).toBe(401);
   });
 
   it('refuses introspection outside development, and names no field the caller did not write', async () => {

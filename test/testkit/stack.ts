@@ -56,6 +56,8 @@ export async function startStack(options: { usersMongoOptions?: string } = {}) {
   return {
     gateway,
     users,
+    /** The users service's signing keys, to sign tokens sign-in would never issue. */
+    keys,
     notifications,
     /** An access token signed by the users service, as sign-in will issue it. */
     token: (userId: string, roles: string[] = []) =>

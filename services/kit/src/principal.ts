@@ -62,3 +62,10 @@ export function verifyPrincipal(
     ? { kind: 'user', userId: body.userId, roles }
     : { kind: 'anonymous', roles: [] };
 }
+
+/**
+ * The longest an access token may live, in seconds: the users service refuses a longer
+ * USERS_ACCESS_TOKEN_TTL_S, and the gateway refuses a token issued longer ago than this, whatever
+ * its `exp` says.
+ */
+export const MAX_ACCESS_TOKEN_TTL_S = 3600;

@@ -8,13 +8,22 @@ import {
   parseEnv,
   sealKey,
   type ServiceConfig,
+  MAX_ACCESS_TOKEN_TTL_S,
 } from '@concierge/kit';
 
 const DATABASE = 'concierge-users';
 const token = {
   /** Issuer of the access tokens this service signs and the gateway verifies. */
   USERS_TOKEN_ISSUER: z.string().default('concierge-users'),
-  USERS_ACCESS_TOKEN_TTL_S: z.coerce.number().int().positive().default(900),
+  USERS_ACCESS_TOKEN_TTL_S: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(
+      MAX_ACCESS_TOKEN_TTL_S,
+      `at most ${MAX_ACCESS_TOKEN_TTL_S} s: a token cannot be recalled before it expires`,
+    )
+    .default(900),
 };
 const setPassword = {
   /** How long a one-time set-password link stays valid (ISO 8601 duration). */
