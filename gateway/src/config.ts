@@ -15,6 +15,7 @@ const schema = z.object({
   USERS_JWKS_URL: url.default('http://127.0.0.1:4001/.well-known/jwks.json'),
   USERS_TOKEN_ISSUER: z.string().default('concierge-users'),
   GATEWAY_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  GATEWAY_JWKS_GRACE_S: z.coerce.number().int().min(0).max(86_400).default(3600),
   NODE_ENV: z.string().optional(),
 });
 
@@ -32,6 +33,8 @@ export interface GatewayConfig {
    * GATEWAY_INTROSPECTION=true, or NODE_ENV=development (what `npm start` sets) without it.
    */
   introspection: boolean;
+  /** How long the last fetched token keys still verify while the users service's JWKS is unreachable. */
+  jwksGraceMs: number;
 }
 
 /** Reads and validates the gateway's environment. */
@@ -52,6 +55,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     jwksUrl: e.USERS_JWKS_URL,
     tokenIssuer: e.USERS_TOKEN_ISSUER,
+    jwksGraceMs: e.GATEWAY_JWKS_GRACE_S * 1000,
     introspection: (e.GATEWAY_INTROSPECTION ?? String(e.NODE_ENV === 'development')) === 'true',
   };
 }

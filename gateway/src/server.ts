@@ -66,7 +66,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
-  const authenticate = createAuthenticator(config.jwksUrl, config.tokenIssuer);
+  const authenticate = createAuthenticator(config.jwksUrl, config.tokenIssuer, {
+    graceMs: config.jwksGraceMs,
+  });
   const http = await startHttpServer<GatewayContext>({
     port: config.port,
     host: '127.0.0.1',

@@ -50,6 +50,7 @@ export async function startStack(options: { usersMongoOptions?: string } = {}) {
     tokenIssuer: ISSUER,
     // As in production: the default outside development.
     introspection: false,
+    jwksGraceMs: 3_600_000,
   };
   const gateway = await startGateway(config);
   const keys = new SigningKeys(new SigningKeyRepository(users.runtime.db));
