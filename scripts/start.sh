@@ -53,8 +53,11 @@ wait_ready gateway "http://127.0.0.1:${GATEWAY_PORT:-4000}/ready"
 url="http://127.0.0.1:${GATEWAY_PORT:-4000}/graphql"
 # The development stack's first global administrator: created on the first start, found after.
 admin="${CONCIERGE_DEV_ADMIN:-admin@example.org}"
-set_password="$(node services/users/dist/cli/bootstrap-admin.js --email "$admin" 2>>"$LOG_DIR/bootstrap-admin.log")"
-token="$(node services/users/dist/cli/token.js --email "$admin")"
+# A failure here (say, the administrator was suspended) leaves the stack running and says why.
+set_password="$(node services/users/dist/cli/bootstrap-admin.js --email "$admin" 2>>"$LOG_DIR/bootstrap-admin.log")" ||
+  set_password=""
+token="$(node services/users/dist/cli/token.js --email "$admin" 2>>"$LOG_DIR/bootstrap-admin.log")" ||
+  token="(none: $(tail -n 1 "$LOG_DIR/bootstrap-admin.log"))"
 if [[ -n "$set_password" ]]; then
   password_line="Their set-password token (single use; setPassword(token, password), then login): $set_password"
 else
