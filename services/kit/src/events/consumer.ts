@@ -196,13 +196,7 @@ export class EventConsumer {
       ids.add(p.event.id);
       return true;
     });
-    const byKey = new Map<string, Prepared[]>();
-    for (const p of fresh) {
-      const key = p.message.key?.toString('utf8') ?? p.event.id;
-      const list = byKey.get(key);
-      if (list) list.push(p);
-      else byKey.set(key, [p]);
-    }
+    const byKey = groupBy(fresh, (p) => p.message.key?.toString('utf8') ?? p.event.id);
     // Dead-lettered events stay unrecorded, so that a replay of the dead letters is handled.
     const handled: Prepared[] = [];
     await mapBounded([...byKey.values()], KEYS_AT_ONCE, async (events) => {
@@ -227,13 +221,7 @@ export class EventConsumer {
     prepared: Prepared[],
     heartbeat: () => Promise<void>,
   ): Promise<void> {
-    const byBatch = new Map<BatchHandler, Prepared[]>();
-    for (const p of prepared) {
-      const key = p.handler.batch as BatchHandler;
-      const list = byBatch.get(key);
-      if (list) list.push(p);
-      else byBatch.set(key, [p]);
-    }
+    const byBatch = groupBy(prepared, (p) => p.handler.batch as BatchHandler);
     for (const [handle, group] of byBatch) {
       try {
         await handle(
@@ -336,6 +324,18 @@ function parse(message: KafkaMessage): EventEnvelope {
   } catch (err) {
     throw new EventContractError(`not JSON: ${(err as Error).message}`);
   }
+}
+
+/** The items by key, each key's items in their order. */
+function groupBy<K, T>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }
 
 function reasonOf(err: unknown): string {
