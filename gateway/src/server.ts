@@ -11,6 +11,7 @@ import {
   createLogger,
   signPrincipal,
   startHttpServer,
+  subgraphKey,
   type Logger,
   type Principal,
   type RunningServer,
@@ -20,25 +21,39 @@ import type { GatewayConfig } from './config';
 
 export interface GatewayContext {
   principal: Principal;
+  /** The caller's address, passed to subgraphs inside the signature (throttling). */
+  clientAddress: string | null;
   correlationId: string;
   logger: Logger;
 }
 
-/** Forwards the caller to a subgraph as a signed principal, with the correlation id. */
+/**
+ * Forwards the caller to a subgraph as a principal signed for that subgraph and that operation
+ * (kit principal.ts), with the correlation id.
+ */
 class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly key: Buffer;
+
   constructor(
     url: string,
-    private readonly secret: string,
+    private readonly subgraph: string,
+    secret: string,
   ) {
     super({ url });
+    this.key = subgraphKey(secret, subgraph);
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers || !('principal' in context)) return;
-    for (const [name, value] of Object.entries(signPrincipal(context.principal, this.secret))) {
-      headers.set(name, value);
-    }
+    const op = {
+      subgraph: this.subgraph,
+      query: request.query ?? '',
+      variables: request.variables,
+      operationName: request.operationName ?? null,
+    };
+    const signed = signPrincipal(context.principal, this.key, op, { clientAddress: context.clientAddress });
+    for (const [name, value] of Object.entries(signed)) headers.set(name, value);
     headers.set('x-correlation-id', context.correlationId);
   }
 }
@@ -53,7 +68,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
-      new SignedDataSource(config.subgraphUrls[name] ?? url ?? '', config.signingSecret),
+      new SignedDataSource(config.subgraphUrls[name] ?? url ?? '', name, config.signingSecret),
     logger,
   });
   const apollo = new ApolloServer<GatewayContext>({
@@ -77,6 +92,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     ready: async () => true,
     context: async ({ req, correlationId, logger: requestLogger }) => ({
       principal: await authenticate(req),
+      clientAddress: req.socket.remoteAddress ?? null,
       correlationId,
       logger: requestLogger,
     }),

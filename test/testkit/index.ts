@@ -11,6 +11,7 @@ import {
   EventContracts,
   ensureTopics,
   signPrincipal,
+  subgraphKey,
   type Principal,
   type ServiceConfig,
 } from '@concierge/kit';
@@ -35,7 +36,7 @@ export function serviceConfig(
     port: 0,
     mongoUri: `${MONGO_BASE}/test-${name}-${run}`,
     kafkaBrokers: BROKERS,
-    gatewaySigningSecret: SECRET,
+    principalKey: subgraphKey(SECRET, name),
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     outboxPollMs: 300,
     groupId: `test.${name}.${run}`,
@@ -50,17 +51,45 @@ export interface GraphQLResponse<T> {
   errors?: { message: string; extensions?: { code?: string; field?: string; reason?: string } }[];
 }
 
+const subgraphNames = new Map<string, Promise<string>>();
+
+/** Which subgraph answers at a URL, as its GET /health says (cached per URL). */
+export function subgraphAt(url: string): Promise<string> {
+  let name = subgraphNames.get(url);
+  if (!name) {
+    name = fetch(new URL('/health', url))
+      .then((res) => res.json() as Promise<{ service?: string | null }>)
+      .then((body) => body.service ?? '');
+    subgraphNames.set(url, name);
+  }
+  return name;
+}
+
+/** The principal headers the gateway would send to the subgraph at `url` for this operation. */
+export async function signedFor(
+  url: string,
+  principal: Principal,
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: { clientAddress?: string | null; now?: number } = {},
+): Promise<Record<string, string>> {
+  const subgraph = await subgraphAt(url);
+  return signPrincipal(principal, subgraphKey(SECRET, subgraph), { subgraph, query, variables }, options);
+}
+
 /** POSTs a GraphQL operation; `auth` is a principal to sign as the gateway would, or raw headers. */
 export async function graphql<T = Record<string, unknown>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
   auth: Principal | Record<string, string> | null = null,
+  extraHeaders: Record<string, string> = {},
 ): Promise<GraphQLResponse<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (auth && 'kind' in auth && 'roles' in auth)
-    Object.assign(headers, signPrincipal(auth as Principal, SECRET));
+    Object.assign(headers, await signedFor(url, auth as Principal, query, variables));
   else if (auth) Object.assign(headers, auth);
+  Object.assign(headers, extraHeaders);
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as Omit<GraphQLResponse<T>, 'status'>;
   return { status: res.status, ...body };

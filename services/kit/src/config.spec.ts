@@ -8,6 +8,7 @@ import {
   sealKey,
   serviceEnv,
 } from './config';
+import { subgraphKey } from './principal';
 
 const schema = z.object({ ...serviceEnv });
 const SECRET = 'x'.repeat(32);
@@ -18,10 +19,6 @@ describe('parseEnv', () => {
     expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
     expect(config.LOG_LEVEL).toBe('info');
     expect(config.OUTBOX_POLL_MS).toBe(1000);
-  });
-
-  it('names a missing secret instead of defaulting it', () => {
-    expect(() => parseEnv(schema, {})).toThrow(/GATEWAY_SIGNING_SECRET is missing/);
   });
 
   it('reports every malformed variable at once, by name', () => {
@@ -60,6 +57,31 @@ describe('loadServiceConfig', () => {
       mongoUri: 'mongodb://127.0.0.1:27017/concierge-notifications',
       groupId: 'g1',
     });
+  });
+
+  it("derives the subgraph's principal key from the gateway's secret, or takes the key alone", () => {
+    const derived = subgraphKey(SECRET, 'access-requests');
+    const fromSecret = loadServiceConfig(
+      'ACCESS_REQUESTS',
+      { port: 4002, database: 'a' },
+      { GATEWAY_SIGNING_SECRET: SECRET },
+    );
+    expect(fromSecret.service.principalKey.equals(derived)).toBe(true);
+    const fromKey = loadServiceConfig(
+      'ACCESS_REQUESTS',
+      { port: 4002, database: 'a' },
+      { ACCESS_REQUESTS_PRINCIPAL_KEY: derived.toString('base64url') },
+    );
+    expect(fromKey.service.principalKey.equals(derived)).toBe(true);
+  });
+
+  it('names the missing principal key, and a malformed one without echoing it', () => {
+    expect(() => loadServiceConfig('USERS', { port: 4001, database: 'u' }, {})).toThrow(
+      /USERS_PRINCIPAL_KEY is missing/,
+    );
+    expect(() =>
+      loadServiceConfig('USERS', { port: 4001, database: 'u' }, { USERS_PRINCIPAL_KEY: 'tooShortKey' }),
+    ).toThrow(/USERS_PRINCIPAL_KEY is malformed: must be 32 bytes(?![\s\S]*tooShortKey)/);
   });
 
   it('names the malformed service variable', () => {

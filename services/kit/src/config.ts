@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseSealKey } from './crypto/sealed-box';
+import { subgraphKey } from './principal';
 import type { MongoServerSetting } from './storage/server';
 
 /** Thrown when the environment does not satisfy a config schema; names every variable at fault. */
@@ -110,10 +111,19 @@ export const sealKey = z
     }
   });
 
+/** A subgraph's principal key: 32 bytes as base64url, as `npm run principal-key` prints it. */
+const principalKey = z.string().transform((text, ctx) => {
+  const bytes = Buffer.from(text, 'base64url');
+  if (bytes.length === 32 && bytes.toString('base64url') === text) return bytes;
+  ctx.addIssue({ code: 'custom', message: 'must be 32 bytes as base64url (43 characters)' });
+  return z.NEVER;
+});
+
 /** Settings every subgraph service shares; each service adds its own prefix-specific ones. */
 export const serviceEnv = {
   KAFKA_BROKERS: brokerList,
-  GATEWAY_SIGNING_SECRET: secret,
+  /** The gateway's secret; a subgraph derives its own key from it unless <PREFIX>_PRINCIPAL_KEY is set. */
+  GATEWAY_SIGNING_SECRET: secret.optional(),
   LOG_LEVEL: logLevel,
   OUTBOX_POLL_MS: millis(1000),
   /** Which server the *_MONGO_URI points at; `auto` asks its buildInfo (storage/server.ts). */
@@ -136,9 +146,16 @@ export function loadServiceConfig<E extends z.ZodRawShape = Record<never, never>
   env: Record<string, string | undefined> = process.env,
   extra?: E,
 ): { service: ServiceConfigShape; extra: z.infer<z.ZodObject<E>> } {
-  const names = { port: `${prefix}_PORT`, mongo: `${prefix}_MONGO_URI`, group: `${prefix}_CONSUMER_GROUP` };
+  const names = {
+    port: `${prefix}_PORT`,
+    mongo: `${prefix}_MONGO_URI`,
+    group: `${prefix}_CONSUMER_GROUP`,
+    key: `${prefix}_PRINCIPAL_KEY`,
+  };
+  const subgraph = prefix.toLowerCase().replace(/_/g, '-');
   const schema = z.object({
     ...serviceEnv,
+    [names.key]: principalKey.optional(),
     [names.port]: port(defaults.port),
     [names.mongo]: mongoUri.default(`mongodb://127.0.0.1:27017/${defaults.database}`),
     [names.group]: z.string().min(1).optional(),
@@ -146,12 +163,19 @@ export function loadServiceConfig<E extends z.ZodRawShape = Record<never, never>
   });
   const e = parseEnv(schema, env) as Record<string, unknown>;
   const group = e[names.group] as string | undefined;
+  const secretValue = e.GATEWAY_SIGNING_SECRET as string | undefined;
+  const key = (e[names.key] as Buffer | undefined) ?? (secretValue && subgraphKey(secretValue, subgraph));
+  if (!key)
+    throw new ConfigError([
+      `${names.key} is missing: the key the gateway signs this subgraph's calls with ` +
+        `(npm run principal-key -w gateway -- ${subgraph}), or GATEWAY_SIGNING_SECRET to derive it`,
+    ]);
   return {
     service: {
       port: e[names.port] as number,
       mongoUri: e[names.mongo] as string,
       kafkaBrokers: e.KAFKA_BROKERS as string[],
-      gatewaySigningSecret: e.GATEWAY_SIGNING_SECRET as string,
+      principalKey: key,
       logLevel: e.LOG_LEVEL as string,
       outboxPollMs: e.OUTBOX_POLL_MS as number,
       mongoServer: e.MONGO_SERVER as MongoServerSetting,
@@ -166,7 +190,8 @@ export interface ServiceConfigShape {
   port: number;
   mongoUri: string;
   kafkaBrokers: string[];
-  gatewaySigningSecret: string;
+  /** This subgraph's key for the gateway's principal signatures (principal.ts subgraphKey). */
+  principalKey: Buffer;
   logLevel: string;
   outboxPollMs: number;
   /** Absent: `auto`. */

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Who is calling, as the gateway established it. */
 export interface Principal {
@@ -6,7 +6,7 @@ export interface Principal {
   kind: 'user' | 'anonymous';
   /** The user id, for kind 'user'. */
   userId?: string;
-  /** Global roles carried by the token, e.g. 'admin'. Scoped roles arrive with the delegation service. */
+  /** Global roles, e.g. 'admin', as the users service holds them (the gateway reads them at use time). */
   roles: string[];
 }
 
@@ -15,38 +15,127 @@ export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', roles: []
 export const PRINCIPAL_HEADER = 'x-concierge-principal';
 export const SIGNATURE_HEADER = 'x-concierge-signature';
 
-/** How long a signed principal stays valid: long enough for one federated request, short against replay. */
-const MAX_AGE_MS = 60_000;
+/**
+ * How long a signed principal is accepted after the gateway signed it: one subgraph fetch takes
+ * milliseconds; the rest is room for clock drift between hosts.
+ */
+export const PRINCIPAL_WINDOW_MS = 5_000;
+/** A signature dated this far in the future is still accepted (clock drift), no further. */
+const FUTURE_SKEW_MS = 250;
 
-interface SignedBody extends Principal {
-  /** issued at, epoch ms */
+/** The operation a principal is signed for: one subgraph, one body. */
+export interface SignedOperation {
+  /** The subgraph's name as in the supergraph (users, access-requests, delegation, notifications). */
+  subgraph: string;
+  query: string;
+  variables?: unknown;
+  operationName?: string | null;
+}
+
+/** What a subgraph learns from a valid signature. */
+export interface VerifiedCall {
+  principal: Principal;
+  /** The caller's address as the gateway saw it, or null when the gateway did not say. */
+  clientAddress: string | null;
+}
+
+interface SignedBody {
+  p: Principal;
+  /** subgraph */
+  aud: string;
+  /** sha-256 of the operation (operationHash) */
+  h: string;
+  /** signed at, epoch ms */
   iat: number;
+  /** nonce: a replay carries the same one */
+  n: string;
+  a: string | null;
 }
 
-function mac(secret: string, payload: string): Buffer {
-  return createHmac('sha256', secret).update(payload).digest();
+const keyCache = new Map<string, Buffer>();
+
+/**
+ * The key the gateway signs one subgraph's calls with, derived from the gateway's secret (HKDF,
+ * RFC 5869). A subgraph given only its own key cannot sign for another subgraph.
+ */
+export function subgraphKey(secret: string, subgraph: string): Buffer {
+  const cacheKey = `${subgraph}\0${secret}`;
+  let key = keyCache.get(cacheKey);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', secret, 'concierge-principal-v1', `subgraph:${subgraph}`, 32));
+    keyCache.set(cacheKey, key);
+  }
+  return key;
 }
 
-/** The two headers the gateway sends with every subgraph request. */
+/** A digest of what the subgraph will execute; the variables as JSON.stringify writes them. */
+export function operationHash(op: Omit<SignedOperation, 'subgraph'>): string {
+  return createHash('sha256')
+    .update(op.query)
+    .update('\0')
+    .update(JSON.stringify(op.variables ?? {}))
+    .update('\0')
+    .update(op.operationName ?? '')
+    .digest('base64url');
+}
+
+function mac(key: Buffer, payload: string): Buffer {
+  return createHmac('sha256', key).update(payload).digest();
+}
+
+/** The two headers the gateway sends with one subgraph request, bound to that request. */
 export function signPrincipal(
   principal: Principal,
-  secret: string,
-  now = Date.now(),
+  key: Buffer,
+  op: SignedOperation,
+  options: { clientAddress?: string | null; now?: number } = {},
 ): Record<string, string> {
-  const body: SignedBody = { ...principal, iat: now };
+  const body: SignedBody = {
+    p: principal,
+    aud: op.subgraph,
+    h: operationHash(op),
+    iat: options.now ?? Date.now(),
+    n: randomBytes(12).toString('base64url'),
+    a: options.clientAddress ?? null,
+  };
   const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
-  return { [PRINCIPAL_HEADER]: payload, [SIGNATURE_HEADER]: mac(secret, payload).toString('base64url') };
+  return { [PRINCIPAL_HEADER]: payload, [SIGNATURE_HEADER]: mac(key, payload).toString('base64url') };
 }
 
-/** Returns the principal when the signature is valid and fresh, otherwise null. */
+/**
+ * Remembers the nonces of the signatures accepted within the window, so the same signed request
+ * is accepted once. Memory is bounded by the request rate over one window.
+ */
+export class ReplayGuard {
+  private readonly seen = new Map<string, number>();
+  private lastSweep = 0;
+
+  /** True the first time a nonce is offered within its window. */
+  accept(nonce: string, expiresAt: number, now: number): boolean {
+    if (now - this.lastSweep > PRINCIPAL_WINDOW_MS) {
+      for (const [n, until] of this.seen) if (until < now) this.seen.delete(n);
+      this.lastSweep = now;
+    }
+    if (this.seen.has(nonce)) return false;
+    this.seen.set(nonce, expiresAt);
+    return true;
+  }
+}
+
+/**
+ * The caller when the signature is valid for this subgraph and this operation, fresh, and not
+ * seen before; otherwise null.
+ */
 export function verifyPrincipal(
-  payload: string | undefined,
-  signature: string | undefined,
-  secret: string,
+  headers: { payload: string | undefined; signature: string | undefined },
+  key: Buffer,
+  op: SignedOperation,
+  replays: ReplayGuard,
   now = Date.now(),
-): Principal | null {
+): VerifiedCall | null {
+  const { payload, signature } = headers;
   if (!payload || !signature) return null;
-  const expected = mac(secret, payload);
+  const expected = mac(key, payload);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   let body: SignedBody;
@@ -55,12 +144,19 @@ export function verifyPrincipal(
   } catch {
     return null;
   }
-  if (typeof body.iat !== 'number' || Math.abs(now - body.iat) > MAX_AGE_MS) return null;
-  if (body.kind !== 'user' && body.kind !== 'anonymous') return null;
-  const roles = Array.isArray(body.roles) ? body.roles.filter((r): r is string => typeof r === 'string') : [];
-  return body.kind === 'user' && typeof body.userId === 'string'
-    ? { kind: 'user', userId: body.userId, roles }
-    : { kind: 'anonymous', roles: [] };
+  if (typeof body.iat !== 'number' || typeof body.n !== 'string') return null;
+  const age = now - body.iat;
+  if (age > PRINCIPAL_WINDOW_MS || age < -FUTURE_SKEW_MS) return null;
+  if (body.aud !== op.subgraph || body.h !== operationHash(op)) return null;
+  if (!replays.accept(body.n, body.iat + PRINCIPAL_WINDOW_MS + FUTURE_SKEW_MS, now)) return null;
+  const p = body.p as Partial<Principal> | undefined;
+  if (p?.kind !== 'user' && p?.kind !== 'anonymous') return null;
+  const roles = Array.isArray(p?.roles) ? p.roles.filter((r): r is string => typeof r === 'string') : [];
+  const principal: Principal =
+    p.kind === 'user' && typeof p.userId === 'string'
+      ? { kind: 'user', userId: p.userId, roles }
+      : { kind: 'anonymous', roles: [] };
+  return { principal, clientAddress: typeof body.a === 'string' ? body.a : null };
 }
 
 /**

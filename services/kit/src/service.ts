@@ -25,7 +25,13 @@ import { ConfigError, type ServiceConfigShape } from './config';
 import { createLogger, type Logger } from './logger';
 import { registerShutdown } from './shutdown';
 import { connectMongo, mongoReady } from './mongo';
-import { PRINCIPAL_HEADER, SIGNATURE_HEADER, verifyPrincipal, type Principal } from './principal';
+import {
+  PRINCIPAL_HEADER,
+  ReplayGuard,
+  SIGNATURE_HEADER,
+  verifyPrincipal,
+  type Principal,
+} from './principal';
 
 /** What every subgraph process is configured with (parsed by loadServiceConfig). */
 export type ServiceConfig = ServiceConfigShape;
@@ -44,6 +50,8 @@ export interface ServiceRuntime {
 /** Per-request context every subgraph context extends. */
 export interface RequestContext {
   principal: Principal;
+  /** The caller's address as the gateway saw it (throttling), or null. */
+  clientAddress: string | null;
   correlationId: string;
   logger: Logger;
 }
@@ -129,7 +137,9 @@ export async function startService<C extends RequestContext>(
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
+  const replays = new ReplayGuard();
   const http = await startHttpServer<C>({
+    name: definition.name,
     port: config.port,
     logger,
     apollo,
@@ -137,14 +147,23 @@ export async function startService<C extends RequestContext>(
     // Ready: the database answers, the broker answers, and the consumer (if any) is in its group.
     ready: async () =>
       (await mongoReady(db)) && (await kafkaHealth.check()) && (consumer ? consumer.ready : true),
-    context: async ({ req, correlationId, logger: requestLogger }) => {
-      const principal = verifyPrincipal(
-        headerValue(req, PRINCIPAL_HEADER),
-        headerValue(req, SIGNATURE_HEADER),
-        config.gatewaySigningSecret,
+    context: async ({ req, correlationId, logger: requestLogger, operation }) => {
+      const call = verifyPrincipal(
+        { payload: headerValue(req, PRINCIPAL_HEADER), signature: headerValue(req, SIGNATURE_HEADER) },
+        config.principalKey,
+        { subgraph: definition.name, ...operation },
+        replays,
       );
-      if (!principal) throw new HttpError(401, 'Call this service through the gateway', 'UNAUTHENTICATED');
-      return definition.context({ principal, correlationId, logger: requestLogger }, runtime);
+      if (!call) throw new HttpError(401, 'Call this service through the gateway', 'UNAUTHENTICATED');
+      return definition.context(
+        {
+          principal: call.principal,
+          clientAddress: call.clientAddress,
+          correlationId,
+          logger: requestLogger,
+        },
+        runtime,
+      );
     },
   });
   logger.info({ url: http.url }, `${definition.name} subgraph ready`);

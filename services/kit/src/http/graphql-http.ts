@@ -21,9 +21,13 @@ export interface RequestInfo {
   req: IncomingMessage;
   correlationId: string;
   logger: Logger;
+  /** The operation as the request carries it (POST body or GET parameters), for signature checks. */
+  operation: { query: string; variables: unknown; operationName: string | null };
 }
 
 export interface HttpServerOptions<C extends BaseContext> {
+  /** Named in GET /health, so a caller can tell which service answers on a port. */
+  name?: string;
   port: number;
   host?: string;
   logger: Logger;
@@ -62,7 +66,8 @@ export async function startHttpServer<C extends BaseContext>(
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && url.pathname === '/health')
+      return send(res, 200, { status: 'ok', service: options.name ?? null });
     if (req.method === 'GET' && url.pathname === '/ready') {
       const ok = await options.ready().catch(() => false);
       return send(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' });
@@ -77,8 +82,9 @@ export async function startHttpServer<C extends BaseContext>(
     let context: C;
     let body: unknown;
     try {
-      context = await options.context({ req, correlationId, logger: requestLogger });
       body = req.method === 'POST' ? await readJson(req) : undefined;
+      const operation = operationOf(body, url.searchParams);
+      context = await options.context({ req, correlationId, logger: requestLogger, operation });
     } catch (err) {
       if (err instanceof HttpError) {
         return send(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] });
@@ -132,6 +138,26 @@ export async function startHttpServer<C extends BaseContext>(
 export function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The query, variables and operation name a request carries, as plain values (never throws). */
+function operationOf(body: unknown, search: URLSearchParams): RequestInfo['operation'] {
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  if (body !== undefined) {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    return { query: text(b.query) ?? '', variables: b.variables, operationName: text(b.operationName) };
+  }
+  let variables: unknown;
+  try {
+    variables = JSON.parse(search.get('variables') ?? 'null') as unknown;
+  } catch {
+    variables = undefined;
+  }
+  return {
+    query: search.get('query') ?? '',
+    variables: variables ?? undefined,
+    operationName: search.get('operationName'),
+  };
 }
 
 function send(res: ServerResponse, status: number, payload: unknown): void {
