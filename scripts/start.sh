@@ -68,7 +68,7 @@ cat >&2 <<MSG
 Concierge is running. Gateway: $url
 
 The administrator $admin. An access token for them (valid 15 minutes; make another with
-'npm run --silent token -w @concierge/users -- --email $admin'):
+'npm run --silent token -- --email $admin'):
   export TOKEN=$token
 $password_line
 

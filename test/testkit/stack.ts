@@ -10,7 +10,7 @@ import {
   startServer as startUsers,
 } from '@concierge/users';
 import { join } from 'node:path';
-import { dropDatabases, ROOT, SECRET, serviceConfig, startAtEnd, usersConfig } from './index';
+import { dropDatabases, ROOT, SEAL_KEY, SECRET, serviceConfig, startAtEnd, usersConfig } from './index';
 
 export const ISSUER = 'concierge-users';
 
@@ -53,7 +53,7 @@ export async function startStack(options: { usersMongoOptions?: string } = {}) {
     jwksGraceMs: 3_600_000,
   };
   const gateway = await startGateway(config);
-  const keys = new SigningKeys(new SigningKeyRepository(users.runtime.db));
+  const keys = new SigningKeys(new SigningKeyRepository(users.runtime.db), { sealKey: SEAL_KEY });
   return {
     gateway,
     users,

@@ -40,6 +40,17 @@ const credentials = {
   /** Seals set-password tokens for the notifications service, which holds the same key. */
   CONCIERGE_SEAL_KEY: sealKey,
 };
+/** Rotation interval of the access-token signing key when USERS_SIGNING_KEY_ROTATION_DAYS is unset. */
+export const DEFAULT_SIGNING_KEY_ROTATION_DAYS = 30;
+const signingKeys = {
+  /** Days after which the running service rotates the access-token signing key; 0 never does. */
+  USERS_SIGNING_KEY_ROTATION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3650)
+    .default(DEFAULT_SIGNING_KEY_ROTATION_DAYS),
+};
 const scheduler = {
   /** How often the lifecycle scheduler looks for start and end dates that fell due. */
   USERS_SCHEDULER_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
@@ -53,8 +64,10 @@ export interface UsersConfig extends ServiceConfig {
   lockoutAttempts: number;
   lockoutMs: number;
   refreshTokenTtlMs: number;
-  /** 32-byte key shared with the notifications service (CONCIERGE_SEAL_KEY). */
+  /** 32-byte key shared with the notifications service (CONCIERGE_SEAL_KEY); also seals the signing keys. */
   sealKey: Buffer;
+  /** USERS_SIGNING_KEY_ROTATION_DAYS; 0 never rotates on schedule, absent means the default. */
+  signingKeyRotationDays?: number;
 }
 
 /** Reads and validates the users service's environment; throws ConfigError naming each bad variable. */
@@ -63,6 +76,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...token,
     ...scheduler,
     ...credentials,
+    ...signingKeys,
   });
   return {
     ...service,
@@ -74,7 +88,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     lockoutMs: extra.USERS_LOCKOUT_DURATION,
     refreshTokenTtlMs: extra.USERS_REFRESH_TOKEN_TTL,
     sealKey: extra.CONCIERGE_SEAL_KEY,
+    signingKeyRotationDays: extra.USERS_SIGNING_KEY_ROTATION_DAYS,
   };
+}
+
+/**
+ * What opening the signing keys needs: the users database and the seal key their private halves
+ * are sealed with (the token and rotate-signing-key commands).
+ */
+export function loadSigningKeyConfig(env: Record<string, string | undefined> = process.env) {
+  const e = parseEnv(
+    z.object({
+      USERS_MONGO_URI: mongoUri.default(`mongodb://127.0.0.1:27017/${DATABASE}`),
+      CONCIERGE_SEAL_KEY: sealKey,
+    }),
+    env,
+  );
+  return { mongoUri: e.USERS_MONGO_URI, sealKey: e.CONCIERGE_SEAL_KEY };
 }
 
 /** What the token command needs: the database holding the signing key, and the token settings. */

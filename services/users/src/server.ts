@@ -7,7 +7,7 @@ import {
   type RunningService,
   type ServiceDefinition,
 } from '@concierge/kit';
-import type { UsersConfig } from './config';
+import { DEFAULT_SIGNING_KEY_ROTATION_DAYS, type UsersConfig } from './config';
 import { auditHandlers } from './audit/audit.consumer';
 import { createContext, type UsersContext } from './context';
 import { createCredentialRuntime, type CredentialRuntime } from './credentials/runtime';
@@ -17,6 +17,7 @@ import { initImportJobModels } from './import/import-job.model';
 import { organizationModel } from './organizations/organization.model';
 import { userModel } from './directory/user.model';
 import { createStores, type UsersStores } from './stores';
+import { rotateSigningKeysOnSchedule } from './credentials/signing-keys';
 import { runDueTransitions } from './lifecycle/run-due-transitions';
 import { hrFeedHandlers } from './hr-feed/hr-feed.consumer';
 import { resolvers } from './resolvers';
@@ -36,7 +37,7 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
     outboxCollections: ['users', 'organizations', 'credentials', 'import_jobs'],
     init: async (runtime) => {
       await userModel(runtime.db).init();
-      stores = createStores(runtime.db);
+      stores = createStores(runtime.db, { sealKey: config.sealKey });
       const { users, keys } = stores;
       const listed = await users.fillMissingListing();
       if (listed > 0) runtime.logger.info({ listed }, 'listing fields given to users written before them');
@@ -70,7 +71,7 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
           if (filled > 0) logger.info({ filled }, 'due buckets given to users written before them');
         },
       });
-      return every(
+      const lifecycle = every(
         config.schedulerIntervalMs,
         async () => {
           const fired = await runDueTransitions(new Date(), {
@@ -87,6 +88,16 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
         },
         logger,
       );
+      const keyRotation = rotateSigningKeysOnSchedule(
+        built().keys,
+        config.signingKeyRotationDays ?? DEFAULT_SIGNING_KEY_ROTATION_DAYS,
+        runtime.logger.child({ component: 'signing-keys' }),
+      );
+      return {
+        stop: async () => {
+          await Promise.all([lifecycle.stop(), keyRotation.stop()]);
+        },
+      };
     },
     // The audit trail records every event of the catalogue; more handlers join with combineHandlers.
     handlers: (runtime) =>

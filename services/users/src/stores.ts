@@ -21,13 +21,14 @@ export interface UsersStores {
   keys: SigningKeys;
 }
 
-export function createStores(db: Connection): UsersStores {
+/** `sealKey` opens the signing keys; commands that sign no token may leave it out. */
+export function createStores(db: Connection, secrets: { sealKey?: Buffer } = {}): UsersStores {
   return {
     users: new UserRepository(userModel(db)),
     orgs: new OrganizationRepository(organizationModel(db)),
     audit: new AuditRepository(auditModel(db)),
     importJobs: new ImportJobRepository(importJobModels(db)),
     credentials: createCredentialStores(db),
-    keys: new SigningKeys(new SigningKeyRepository(db)),
+    keys: new SigningKeys(new SigningKeyRepository(db), { sealKey: secrets.sealKey }),
   };
 }

@@ -13,6 +13,7 @@ import { organizationModel } from '../organizations/organization.model';
 import { userModel } from '../directory/user.model';
 import { createStores } from '../stores';
 import { bootstrapAdmin } from '../credentials/bootstrap-admin';
+import { runCommand } from './run-command';
 
 const USAGE =
   'usage: npm run --silent bootstrap-admin -w @concierge/users -- --email E [--name N] [--org CODE] [--reset]';
@@ -67,11 +68,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    // Messages of our own and of config errors name no secret.
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main);

@@ -7,10 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { connectMongo, EventContracts } from '@concierge/kit';
-import { loadTokenConfig } from '../config';
+import { loadSigningKeyConfig, loadTokenConfig } from '../config';
 import { mintOperatorToken } from '../credentials/operator-token';
 import { accessTokenSigner } from '../credentials/runtime';
 import { createStores } from '../stores';
+import { runCommand } from './run-command';
 
 const USAGE =
   'usage: npm run --silent token -w @concierge/users -- (--user <id> | --email <address>) [--role <role>]...';
@@ -28,9 +29,10 @@ async function main(): Promise<number> {
     return 1;
   }
   const config = loadTokenConfig();
+  const { sealKey } = loadSigningKeyConfig();
   const db = await connectMongo(config.mongoUri);
   try {
-    const stores = createStores(db);
+    const stores = createStores(db, { sealKey });
     const minted = await mintOperatorToken(
       { userId: values.user, email: values.email, roles: values.role },
       {
@@ -52,11 +54,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    // Our messages and config errors name no secret.
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main);

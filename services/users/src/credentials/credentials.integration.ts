@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import {
-  EventContracts,
-  openSealed,
-  signPrincipal,
-  type Principal,
-  type RunningService,
-} from '@concierge/kit';
+import { EventContracts, openSealed, type Principal, type RunningService } from '@concierge/kit';
 import {
   ADMIN,
   createOrg,
@@ -15,7 +9,7 @@ import {
   graphql,
   readTopic,
   SEAL_KEY,
-  SECRET,
+  signedFor,
   usersConfig,
   type GraphQLResponse,
   startAtEnd,
@@ -393,15 +387,13 @@ describe('credentials (real database and broker)', () => {
   it('when the caller sends an empty or malformed x-correlation-id, then a new id is used and the lockout still locks', async () => {
     const password = 'Compiler of the first kind';
     const id = await userWithPassword('grace@example.org', password);
-    const headers = (correlationId: string) => ({
-      ...signPrincipal(ANONYMOUS, SECRET),
-      'x-correlation-id': correlationId,
-    });
+    const headers = (correlationId: string) => ({ 'x-correlation-id': correlationId });
     for (const [attempt, sent] of ['', '', 'bad id', 'x', 'abcdefgh;forged'].entries()) {
       const res = await graphql(
         service.url,
         LOGIN,
         { login: 'grace@example.org', password: secret(`not it, try ${attempt}`) },
+        ANONYMOUS,
         headers(sent),
       );
       expect(errorOf(res)?.extensions).toEqual({
@@ -410,7 +402,13 @@ describe('credentials (real database and broker)', () => {
       });
     }
     // Locked: the right password is refused too, with the same answer, not an internal error.
-    const right = await graphql(service.url, LOGIN, { login: 'grace@example.org', password }, headers(''));
+    const right = await graphql(
+      service.url,
+      LOGIN,
+      { login: 'grace@example.org', password },
+      ANONYMOUS,
+      headers(''),
+    );
     expect(errorOf(right)?.extensions).toEqual({
       code: 'UNAUTHENTICATED',
       reason: 'CREDENTIAL.SIGN_IN_FAILED',
@@ -419,13 +417,21 @@ describe('credentials (real database and broker)', () => {
     expect(locked.correlationid).toMatch(/^[0-9a-f-]{36}$/);
     const res = await fetch(service.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers('') },
+      headers: {
+        'content-type': 'application/json',
+        ...(await signedFor(service.url, ANONYMOUS, '{ __typename }')),
+        ...headers(''),
+      },
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(res.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
     const kept = await fetch(service.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers('hris-change-000123') },
+      headers: {
+        'content-type': 'application/json',
+        ...(await signedFor(service.url, ANONYMOUS, '{ __typename }')),
+        ...headers('hris-change-000123'),
+      },
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(kept.headers.get('x-correlation-id')).toBe('hris-change-000123');
@@ -561,7 +567,7 @@ describe('credentials (real database and broker)', () => {
   });
 
   it('when the token command mints, then only for an existing active user with roles they hold, and audited; the bootstrap grant is audited too', async () => {
-    const all = createStores(db());
+    const all = createStores(db(), { sealKey: SEAL_KEY });
     const stores = { users: all.users, ...all.credentials };
     const boot = await bootstrapAdmin(
       { email: 'operator@example.org' },
