@@ -4,7 +4,7 @@ import { createUser, type CreateUserInput } from './create-user';
 import { listUsers, SORT_FIELDS, userQuery, type UserFilterInput } from './list-users';
 import { updateUser, type UpdateUserInput } from './update-user';
 import type DataLoader from 'dataloader';
-import type { OrganizationsContext } from '../organizations/resolvers';
+import { readableOrganization, type OrganizationsContext } from '../organizations/resolvers';
 import { requestDeps } from '../shared/request';
 import type { CredentialEffects } from './credential-effects';
 import type { UsersDeps } from './deps';
@@ -38,8 +38,10 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 export const User = {
   __resolveReference: (ref: { id: string }, ctx: DirectoryContext) => visibleUser(ref.id, ctx),
   id: (user: UserRow) => user._id,
-  organization: async (user: UserRow, _: unknown, ctx: DirectoryContext) =>
-    (await ctx.tree()).get(user.organizationId),
+  // Whoever may read a user may read their organisation today (themselves or an administrator);
+  // should the read policies ever part, the non-null field fails closed rather than leak.
+  organization: (user: UserRow, _: unknown, ctx: DirectoryContext) =>
+    readableOrganization(user.organizationId, ctx),
   manager: (user: UserRow, _: unknown, ctx: DirectoryContext) =>
     user.managerId ? visibleUser(user.managerId, ctx) : null,
   directReports: async (user: UserRow, _: unknown, ctx: DirectoryContext) =>
