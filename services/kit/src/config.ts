@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseSealKey } from './crypto/sealed-box';
+import { kafkaSecurityEnv, kafkaSecurityOf, type KafkaSecurity } from './events/kafka-security';
 import { subgraphKey } from './principal';
 import type { MongoServerSetting } from './storage/server';
 
@@ -128,7 +129,24 @@ export const serviceEnv = {
   OUTBOX_POLL_MS: millis(1000),
   /** Which server the *_MONGO_URI points at; `auto` asks its buildInfo (storage/server.ts). */
   MONGO_SERVER: z.enum(['auto', 'mongodb', 'ferretdb']).default('auto'),
+  /** KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_* (events/kafka-security.ts). */
+  ...kafkaSecurityEnv,
 };
+
+/** The Kafka security settings, or a ConfigError naming each problem (never the password). */
+function kafkaSecurity(e: Parameters<typeof kafkaSecurityOf>[0]): KafkaSecurity {
+  const { security, problems } = kafkaSecurityOf(e);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return security;
+}
+
+/**
+ * Kafka TLS and SASL from the environment, for a process that is not a subgraph but has a
+ * kafkajs client (the gateway, commands): pass the result to createKafka.
+ */
+export function loadKafkaSecurity(env: Record<string, string | undefined> = process.env): KafkaSecurity {
+  return kafkaSecurity(parseEnv(z.object(kafkaSecurityEnv), env));
+}
 
 /** Where a subgraph listens and which database it owns, when the environment does not say. */
 export interface ServiceDefaults {
@@ -162,6 +180,7 @@ export function loadServiceConfig<E extends z.ZodRawShape = Record<never, never>
     ...(extra ?? {}),
   });
   const e = parseEnv(schema, env) as Record<string, unknown>;
+  const security = kafkaSecurity(e as Parameters<typeof kafkaSecurityOf>[0]);
   const group = e[names.group] as string | undefined;
   const secretValue = e.GATEWAY_SIGNING_SECRET as string | undefined;
   const key = (e[names.key] as Buffer | undefined) ?? (secretValue && subgraphKey(secretValue, subgraph));
@@ -175,6 +194,7 @@ export function loadServiceConfig<E extends z.ZodRawShape = Record<never, never>
       port: e[names.port] as number,
       mongoUri: e[names.mongo] as string,
       kafkaBrokers: e.KAFKA_BROKERS as string[],
+      kafkaSecurity: security,
       principalKey: key,
       logLevel: e.LOG_LEVEL as string,
       outboxPollMs: e.OUTBOX_POLL_MS as number,
@@ -190,6 +210,8 @@ export interface ServiceConfigShape {
   port: number;
   mongoUri: string;
   kafkaBrokers: string[];
+  /** TLS and SASL to the brokers; absent: plaintext, no authentication. */
+  kafkaSecurity?: KafkaSecurity;
   /** This subgraph's key for the gateway's principal signatures (principal.ts subgraphKey). */
   principalKey: Buffer;
   logLevel: string;

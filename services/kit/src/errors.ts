@@ -16,7 +16,13 @@ const EXPOSED: ReadonlySet<string> = new Set([
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
   'OPERATION_RESOLUTION_FAILURE',
+  // The gateway's operation limits and sign-in throttle.
+  'OPERATION_LIMIT_EXCEEDED',
+  'TOO_MANY_REQUESTS',
 ]);
+
+/** Numbers a client may act on, kept beside the code: a limit, what was asked, when to retry. */
+const EXPOSED_NUMBERS = ['limit', 'actual', 'retryAfterSeconds'] as const;
 
 /** An expected failure a client can act on. `reason` is a finer, stable domain code. */
 export class DomainError extends GraphQLError {
@@ -59,11 +65,20 @@ export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && EXPOSED.has(code)) {
-      // Keep only the stable keys: code, field, reason.
-      const { code: c, field, reason } = formatted.extensions ?? {};
+      // Keep only the stable keys: code, field, reason, and the numbers above.
+      const extensions = formatted.extensions ?? {};
+      const { code: c, field, reason } = extensions;
+      const numbers = EXPOSED_NUMBERS.filter((key) => typeof extensions[key] === 'number').map(
+        (key) => [key, extensions[key]] as const,
+      );
       return {
         ...formatted,
-        extensions: { code: c, ...(field ? { field } : {}), ...(reason ? { reason } : {}) },
+        extensions: {
+          code: c,
+          ...(field ? { field } : {}),
+          ...(reason ? { reason } : {}),
+          ...Object.fromEntries(numbers),
+        },
       };
     }
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;

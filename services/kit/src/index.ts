@@ -13,6 +13,7 @@ export * from './events/contracts';
 export * from './events/envelope';
 export * from './events/handlers';
 export * from './events/kafka';
+export * from './events/kafka-security';
 export * from './events/outbox';
 export * from './events/publisher';
 export * from './events/retry';

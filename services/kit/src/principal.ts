@@ -68,6 +68,22 @@ export function subgraphKey(secret: string, subgraph: string): Buffer {
   return key;
 }
 
+/** The users service's route the gateway asks whether an access token still stands. */
+export const SESSION_STATE_PATH = '/internal/session-state';
+
+/** Its answer, for one user and one sign-in. */
+export interface SessionState {
+  /** False once the user is not ACTIVE, or the token's sign-in has ended. */
+  active: boolean;
+  /** The global roles the store holds now (not those the token was issued with). */
+  roles: string[];
+}
+
+/** What the gateway signs for a call to an internal GET route of a subgraph. */
+export function internalOperation(subgraph: string, path: string, params: URLSearchParams): SignedOperation {
+  return { subgraph, query: `GET ${path}?${params.toString()}`, operationName: null };
+}
+
 /** A digest of what the subgraph will execute; the variables as JSON.stringify writes them. */
 export function operationHash(op: Omit<SignedOperation, 'subgraph'>): string {
   return createHash('sha256')

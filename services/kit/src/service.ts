@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
@@ -26,11 +27,13 @@ import { createLogger, type Logger } from './logger';
 import { registerShutdown } from './shutdown';
 import { connectMongo, mongoReady } from './mongo';
 import {
+  internalOperation,
   PRINCIPAL_HEADER,
   ReplayGuard,
   SIGNATURE_HEADER,
   verifyPrincipal,
   type Principal,
+  type VerifiedCall,
 } from './principal';
 
 /** What every subgraph process is configured with (parsed by loadServiceConfig). */
@@ -70,6 +73,13 @@ export interface ServiceDefinition<C extends RequestContext> {
   background?: (runtime: ServiceRuntime) => { stop: () => Promise<void> };
   /** Extra public GET routes (JSON), e.g. the JWKS of the users service. */
   routes?: (runtime: ServiceRuntime) => Record<string, () => Promise<unknown>>;
+  /**
+   * GET routes (JSON) only the gateway may call: signed like a GraphQL call, the operation being
+   * `GET <path>?<query string>` (internalOperation).
+   */
+  internalRoutes?: (
+    runtime: ServiceRuntime,
+  ) => Record<string, (params: URLSearchParams, call: VerifiedCall) => Promise<unknown>>;
   /** Extends the base request context with loaders and repositories. */
   context: (base: RequestContext, runtime: ServiceRuntime) => C;
 }
@@ -91,7 +101,12 @@ export async function startService<C extends RequestContext>(
   const logger = createLogger(definition.name, config.logLevel);
   const contracts = new EventContracts();
   const db = await connectMongo(config.mongoUri, config.mongoServer);
-  const kafka = createKafka(`concierge-${definition.name}`, config.kafkaBrokers, logger);
+  const kafka = createKafka(
+    `concierge-${definition.name}`,
+    config.kafkaBrokers,
+    logger,
+    config.kafkaSecurity,
+  );
   await ensureTopics(kafka, contracts);
   const publisher = new EventPublisher(kafka, contracts, logger.child({ component: 'publisher' }));
   const relay = new OutboxRelay({
@@ -103,7 +118,11 @@ export async function startService<C extends RequestContext>(
     logger: logger.child({ component: 'outbox' }),
     pollMs: config.outboxPollMs,
   });
-  const kafkaHealth = new KafkaHealth(`concierge-${definition.name}`, config.kafkaBrokers);
+  const kafkaHealth = new KafkaHealth(
+    `concierge-${definition.name}`,
+    config.kafkaBrokers,
+    config.kafkaSecurity,
+  );
   const runtime: ServiceRuntime = { name: definition.name, logger, db, kafka, contracts, publisher, relay };
   await definition.init?.(runtime);
   relay.start();
@@ -143,7 +162,15 @@ export async function startService<C extends RequestContext>(
     port: config.port,
     logger,
     apollo,
-    routes: definition.routes?.(runtime),
+    routes: {
+      ...definition.routes?.(runtime),
+      ...signedRoutes(
+        definition.name,
+        definition.internalRoutes?.(runtime) ?? {},
+        config.principalKey,
+        replays,
+      ),
+    },
     // Ready: the database answers, the broker answers, and the consumer (if any) is in its group.
     ready: async () =>
       (await mongoReady(db)) && (await kafkaHealth.check()) && (consumer ? consumer.ready : true),
@@ -186,6 +213,30 @@ export async function startService<C extends RequestContext>(
       await db.close();
     },
   };
+}
+
+/** Internal routes behind the gateway's signature: 401 without a valid one. */
+function signedRoutes(
+  subgraph: string,
+  routes: Record<string, (params: URLSearchParams, call: VerifiedCall) => Promise<unknown>>,
+  key: Buffer,
+  replays: ReplayGuard,
+): Record<string, (req: IncomingMessage, url: URL) => Promise<unknown>> {
+  return Object.fromEntries(
+    Object.entries(routes).map(([path, handle]) => [
+      path,
+      async (req: IncomingMessage, url: URL) => {
+        const call = verifyPrincipal(
+          { payload: headerValue(req, PRINCIPAL_HEADER), signature: headerValue(req, SIGNATURE_HEADER) },
+          key,
+          internalOperation(subgraph, path, url.searchParams),
+          replays,
+        );
+        if (!call) throw new HttpError(401, 'Call this service through the gateway', 'UNAUTHENTICATED');
+        return handle(url.searchParams, call);
+      },
+    ]),
+  );
 }
 
 /** Process entry point of a service: boot, stop gracefully on SIGTERM/SIGINT, exit 1 on a failed start. */

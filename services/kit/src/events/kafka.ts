@@ -1,6 +1,17 @@
 import { Kafka, logLevel, type Admin, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from '../logger';
 import type { EventContracts } from './contracts';
+import { kafkajsSecurity, type KafkaSecurity } from './kafka-security';
+
+// Re-exported here so that the kit's index (which exports this module) carries them.
+export {
+  kafkaSecurityEnv,
+  kafkaSecurityOf,
+  kafkajsSecurity,
+  RedactedSecret,
+  type KafkaSecurity,
+  type SaslMechanism,
+} from './kafka-security';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -18,11 +29,20 @@ function pinoLogCreator(logger: Logger): logCreator {
     };
 }
 
-/** One kafkajs client per process. */
-export function createKafka(clientId: string, brokers: string[], logger: Logger): Kafka {
+/**
+ * One kafkajs client per process. `security` (TLS, SASL: kit config loadKafkaSecurity) is what
+ * every client of the process uses; absent, a plaintext broker without authentication.
+ */
+export function createKafka(
+  clientId: string,
+  brokers: string[],
+  logger: Logger,
+  security?: KafkaSecurity,
+): Kafka {
   return new Kafka({
     clientId,
     brokers,
+    ...kafkajsSecurity(security),
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(logger),
     connectionTimeout: 3_000,
@@ -104,10 +124,11 @@ export class KafkaHealth {
   private admin: Admin | null = null;
   private last = { at: 0, ok: false };
 
-  constructor(clientId: string, brokers: string[]) {
+  constructor(clientId: string, brokers: string[], security?: KafkaSecurity) {
     this.kafka = new Kafka({
       clientId: `${clientId}-health`,
       brokers,
+      ...kafkajsSecurity(security),
       logLevel: logLevel.NOTHING,
       connectionTimeout: 1_500,
       retry: { retries: 0 },

@@ -1,11 +1,19 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import type { Logger } from '../logger';
 import { correlationIdOf } from './correlation';
 
 /** Largest request body accepted; larger ones get 413 before any parsing. */
 export const MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * How long an idle kept-alive connection stays open. Longer than any client or proxy in front
+ * keeps one (the gateway's subgraph fetcher drops its idle sockets after 30 s; load balancers
+ * commonly after 60 s), so the client, never the server, closes an idle connection, and a request
+ * never meets a socket the server is closing at that moment.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export class HttpError extends Error {
   constructor(
@@ -36,8 +44,11 @@ export interface HttpServerOptions<C extends BaseContext> {
   context: (info: RequestInfo) => Promise<C>;
   /** Readiness: database and broker connected. */
   ready: () => Promise<boolean>;
-  /** Extra public GET routes by path (e.g. a JWKS document), answered with JSON. */
-  routes?: Record<string, () => Promise<unknown>>;
+  /**
+   * Extra GET routes by path (e.g. a JWKS document), answered with JSON; a route may throw
+   * HttpError to answer with that status.
+   */
+  routes?: Record<string, (req: IncomingMessage, url: URL) => Promise<unknown>>;
 }
 
 export interface RunningServer {
@@ -62,7 +73,10 @@ export async function startHttpServer<C extends BaseContext>(
       if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error' }] });
     });
   });
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Above keepAliveTimeout, so a slow first request line on a kept-alive connection is never cut
+  // before the idle timer would have been (https://nodejs.org/api/http.html#serverheaderstimeout).
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -73,7 +87,14 @@ export async function startHttpServer<C extends BaseContext>(
       return send(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' });
     }
     const extra = req.method === 'GET' ? options.routes?.[url.pathname] : undefined;
-    if (extra) return send(res, 200, await extra());
+    if (extra) {
+      try {
+        return send(res, 200, await extra(req, url));
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        return send(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] });
+      }
+    }
     if (url.pathname !== '/graphql') return send(res, 404, { errors: [{ message: 'Not found' }] });
 
     const correlationId = correlationIdOf(headerValue(req, 'x-correlation-id'));
@@ -101,7 +122,7 @@ export async function startHttpServer<C extends BaseContext>(
       context: async () => context,
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
-    res.statusCode = result.status ?? 200;
+    res.statusCode = statusFor(result);
     requestLogger.info(
       {
         status: res.statusCode,
@@ -141,7 +162,7 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
 }
 
 /** The query, variables and operation name a request carries, as plain values (never throws). */
-function operationOf(body: unknown, search: URLSearchParams): RequestInfo['operation'] {
+export function operationOf(body: unknown, search: URLSearchParams): RequestInfo['operation'] {
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   if (body !== undefined) {
     const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -158,6 +179,37 @@ function operationOf(body: unknown, search: URLSearchParams): RequestInfo['opera
     variables: variables ?? undefined,
     operationName: search.get('operationName'),
   };
+}
+
+/** GraphQL request errors: the document does not parse or validate, names no such operation, or its variables do not coerce. */
+const REQUEST_ERROR_CODES: ReadonlySet<unknown> = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_USER_INPUT',
+]);
+
+/**
+ * The status to answer with. Apollo answers 400 to GraphQL request errors whatever the media type;
+ * with application/json the GraphQL over HTTP spec wants 200 for a well-formed request
+ * (https://graphql.github.io/graphql-over-http/draft/#sec-application-json), and keeps 400 for
+ * application/graphql-response+json and for requests that are not well-formed (BAD_REQUEST:
+ * no query, a query that is not a string, ...), which stay as Apollo answered.
+ */
+function statusFor(result: HTTPGraphQLResponse): number {
+  const status = result.status ?? 200;
+  if (status !== 400 || result.body.kind !== 'complete') return status;
+  if (!(result.headers.get('content-type') ?? '').startsWith('application/json')) return status;
+  let errors: unknown;
+  try {
+    errors = (JSON.parse(result.body.string) as { errors?: unknown } | null)?.errors;
+  } catch {
+    return status;
+  }
+  const codes = Array.isArray(errors)
+    ? errors.map((e) => (e as { extensions?: { code?: unknown } } | null)?.extensions?.code)
+    : [];
+  return codes.length > 0 && codes.every((code) => REQUEST_ERROR_CODES.has(code)) ? 200 : status;
 }
 
 function send(res: ServerResponse, status: number, payload: unknown): void {
