@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   brokerList,
   isoDuration,
+  loadKafkaSecurity,
   loadServiceConfig,
   logLevel,
   mongoUri,
@@ -31,8 +32,10 @@ const setPassword = {
 };
 const credentials = {
   ...setPassword,
-  /** The failed sign-in that reaches this count locks the account. */
+  /** The wrong password from one address that reaches this count locks that address out of the account. */
   USERS_LOCKOUT_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** Wrong passwords from all addresses within a lock's duration that guard the account against unknown addresses. */
+  USERS_LOCKOUT_ACCOUNT_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(50),
   /** How long a lock lasts (ISO 8601 duration). */
   USERS_LOCKOUT_DURATION: isoDuration('PT15M'),
   /** Lifetime of a sign-in's refresh tokens (ISO 8601 duration); rotation does not extend it. */
@@ -62,6 +65,8 @@ export interface UsersConfig extends ServiceConfig {
   schedulerIntervalMs: number;
   setPasswordTtlMs: number;
   lockoutAttempts: number;
+  /** Absent: 50. */
+  lockoutAccountAttempts?: number;
   lockoutMs: number;
   refreshTokenTtlMs: number;
   /** 32-byte key shared with the notifications service (CONCIERGE_SEAL_KEY); also seals the signing keys. */
@@ -85,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     schedulerIntervalMs: extra.USERS_SCHEDULER_INTERVAL_MS,
     setPasswordTtlMs: extra.USERS_SET_PASSWORD_TTL,
     lockoutAttempts: extra.USERS_LOCKOUT_ATTEMPTS,
+    lockoutAccountAttempts: extra.USERS_LOCKOUT_ACCOUNT_ATTEMPTS,
     lockoutMs: extra.USERS_LOCKOUT_DURATION,
     refreshTokenTtlMs: extra.USERS_REFRESH_TOKEN_TTL,
     sealKey: extra.CONCIERGE_SEAL_KEY,
@@ -140,6 +146,7 @@ export function loadImportConfig(env: Record<string, string | undefined> = proce
   return {
     mongoUri: e.USERS_MONGO_URI,
     kafkaBrokers: e.KAFKA_BROKERS as string[],
+    kafkaSecurity: loadKafkaSecurity(env),
     logLevel: e.LOG_LEVEL,
     setPasswordTtlMs: e.USERS_SET_PASSWORD_TTL,
     sealKey: e.CONCIERGE_SEAL_KEY,

@@ -3,6 +3,8 @@ import {
   combineHandlers,
   DueSweeper,
   every,
+  HttpError,
+  SESSION_STATE_PATH,
   startService,
   type RunningService,
   type ServiceDefinition,
@@ -18,6 +20,7 @@ import { organizationModel } from './organizations/organization.model';
 import { userModel } from './directory/user.model';
 import { createStores, type UsersStores } from './stores';
 import { rotateSigningKeysOnSchedule } from './credentials/signing-keys';
+import { sessionState } from './credentials/session-state';
 import { runDueTransitions } from './lifecycle/run-due-transitions';
 import { hrFeedHandlers } from './hr-feed/hr-feed.consumer';
 import { resolvers } from './resolvers';
@@ -53,7 +56,11 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
         {
           setPasswordTtlMs: config.setPasswordTtlMs,
           refreshTokenTtlMs: config.refreshTokenTtlMs,
-          lockout: { maxAttempts: config.lockoutAttempts, lockMs: config.lockoutMs },
+          lockout: {
+            maxAttempts: config.lockoutAttempts,
+            lockMs: config.lockoutMs,
+            ...(config.lockoutAccountAttempts ? { accountMaxAttempts: config.lockoutAccountAttempts } : {}),
+          },
           sealKey: config.sealKey,
         },
         keys,
@@ -112,6 +119,19 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
         }),
       ),
     routes: () => ({ '/.well-known/jwks.json': () => built().keys.jwks() }),
+    // The gateway asks, per user and sign-in, whether a token still stands and with which roles.
+    internalRoutes: () => ({
+      [SESSION_STATE_PATH]: async (params) => {
+        const userId = params.get('user') ?? '';
+        if (userId === '') throw new HttpError(400, 'user is required', 'BAD_REQUEST');
+        const stores = built();
+        return sessionState(userId, params.get('sid') || null, {
+          users: stores.users,
+          credentials: stores.credentials.credentials,
+          refreshTokens: stores.credentials.refreshTokens,
+        });
+      },
+    }),
     context: (base, runtime) => createContext(base, runtime, built(), credentials as CredentialRuntime),
   };
   return startService(definition, config);

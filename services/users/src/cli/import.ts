@@ -62,7 +62,7 @@ async function main(): Promise<number> {
   const logger = createLogger('users-import', config.logLevel);
   const db = await connectMongo(config.mongoUri);
   const contracts = new EventContracts();
-  const kafka = createKafka('concierge-users-import', config.kafkaBrokers, logger);
+  const kafka = createKafka('concierge-users-import', config.kafkaBrokers, logger, config.kafkaSecurity);
   const publisher = new EventPublisher(kafka, contracts, logger);
   // The command publishes the events of the users it writes itself; whatever it cannot publish
   // (broker down) waits in the outbox, and the users service publishes it later. New users' events

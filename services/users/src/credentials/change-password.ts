@@ -1,9 +1,9 @@
 import { BadInputError, UnauthenticatedError } from '@concierge/kit';
 import { nowOf, type CredentialsDeps } from './deps';
-import { isLocked } from './lockout';
+import { lockFor } from './lockout';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hash';
 import { checkNewPassword, writePassword } from './set-password';
-import { recordFailure, withPasswordCheckLock } from './sign-in';
+import { callerAddress, recordFailure, withPasswordCheckLock } from './sign-in';
 import { CREDENTIAL_ERRORS, PASSWORD_ERRORS } from './credential.errors';
 
 /**
@@ -23,10 +23,11 @@ export async function changePassword(
   await withPasswordCheckLock(userId, async () => {
     const credential = await deps.credentials.findById(userId);
     const now = nowOf(deps);
-    if (credential && isLocked(credential, now)) {
+    const lockedUntil = credential ? lockFor(credential, now, callerAddress(deps)) : null;
+    if (lockedUntil) {
       throw new BadInputError(
         'currentPassword',
-        `Too many wrong passwords; try again after ${(credential.lockedUntil as Date).toISOString()}`,
+        `Too many wrong passwords; try again after ${lockedUntil.toISOString()}`,
         CREDENTIAL_ERRORS.LOCKED,
       );
     }

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { addOutbox, type OutboxFields } from '@concierge/kit';
+import type { AddressLock } from './lockout';
 
 /** A user's sign-in secrets and counters, kept apart from the profile (_id = user id). */
 export interface CredentialRecord extends OutboxFields {
@@ -7,9 +8,12 @@ export interface CredentialRecord extends OutboxFields {
   /** argon2id PHC string; null until the user sets a password, and again after an admin reset. */
   passwordHash: string | null;
   passwordChangedAt: Date | null;
-  /** Failed sign-ins since the last success or lock (see credentials/lockout.ts). */
+  /** Throttling of wrong passwords, by address and for the account (see credentials/lockout.ts). */
   failedAttempts: number;
   lockedUntil: Date | null;
+  windowStartedAt: Date | null;
+  addressLocks: AddressLock[];
+  knownAddresses: string[];
   /** Global roles carried by access tokens, e.g. admin (set by the bootstrap-admin command). */
   globalRoles: string[];
   /** Refresh tokens of sign-ins made up to this moment no longer work (suspension, reset, change). */
@@ -25,6 +29,12 @@ const credentialSchema = new Schema<CredentialRecord>(
     passwordChangedAt: { type: Date, default: null },
     failedAttempts: { type: Number, default: 0 },
     lockedUntil: { type: Date, default: null },
+    windowStartedAt: { type: Date, default: null },
+    addressLocks: {
+      type: [{ _id: false, k: String, failures: Number, lockedUntil: { type: Date, default: null } }],
+      default: [],
+    },
+    knownAddresses: { type: [String], default: [] },
     globalRoles: { type: [String], default: [] },
     sessionsRevokedAt: { type: Date, default: null },
   },

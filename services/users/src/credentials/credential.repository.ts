@@ -25,6 +25,9 @@ export type CredentialChange = Partial<
     | 'passwordChangedAt'
     | 'failedAttempts'
     | 'lockedUntil'
+    | 'windowStartedAt'
+    | 'addressLocks'
+    | 'knownAddresses'
     | 'globalRoles'
     | 'sessionsRevokedAt'
   >

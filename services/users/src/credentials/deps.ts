@@ -16,6 +16,7 @@ export interface CredentialSettings {
 export type SignAccessToken = (claims: {
   userId: string;
   roles: string[];
+  sessionId?: string;
 }) => Promise<{ token: string; expiresAt: Date }>;
 
 /** What the credential use cases need: stores, settings, a token signer, who acts and in which request. */
@@ -28,6 +29,8 @@ export interface CredentialsDeps extends CredentialStores {
   /** The acting user's id, or "anonymous" for sign-in and set-password calls. */
   actor: string;
   correlationId: string;
+  /** The caller's address as the gateway saw it; wrong passwords are throttled per address. */
+  clientAddress?: string | null;
   now?: Date;
 }
 

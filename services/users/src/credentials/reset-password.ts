@@ -29,7 +29,7 @@ export async function resetPassword(userId: string, deps: CredentialsDeps): Prom
   await deps.credentials.ensure(userId);
   await deps.credentials.update(
     userId,
-    { passwordHash: null, failedAttempts: 0, lockedUntil: null, sessionsRevokedAt: now },
+    { passwordHash: null, failedAttempts: 0, lockedUntil: null, addressLocks: [], sessionsRevokedAt: now },
     events,
   );
   await deps.refreshTokens.revokeAllOf(userId, now);

@@ -30,6 +30,7 @@ function credentialDeps(ctx: CredentialsContext): CredentialsDeps {
     logger: ctx.logger.child({ component: 'credentials' }),
     actor: ctx.principal.userId ?? 'anonymous',
     correlationId: ctx.correlationId,
+    clientAddress: ctx.clientAddress,
   };
 }
 

@@ -34,6 +34,11 @@ export class RefreshTokenRepository {
     await this.model.updateOne({ _id: hash }, { $set: { replacedBy: successor } }).exec();
   }
 
+  /** One token of a sign-in (equality on the indexed familyId), or null. */
+  async anyOfFamily(familyId: string): Promise<RefreshToken | null> {
+    return this.model.findOne({ familyId }).lean<RefreshToken>().exec();
+  }
+
   /** Revokes every token of one sign-in; returns how many were still unrevoked. */
   async revokeFamily(familyId: string, at: Date): Promise<number> {
     const result = await this.model

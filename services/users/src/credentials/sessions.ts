@@ -18,15 +18,16 @@ export async function openSession(userId: string, roles: string[], deps: Credent
   const now = nowOf(deps);
   const { token, hash } = issueOneTimeToken();
   const expiresAt = new Date(now.getTime() + deps.settings.refreshTokenTtlMs);
+  const familyId = randomUUID();
   await deps.refreshTokens.insertFirst({
     _id: hash,
     userId,
-    familyId: randomUUID(),
+    familyId,
     familyIssuedAt: now,
     expiresAt,
     createdAt: now,
   });
-  const access = await deps.signAccessToken({ userId, roles });
+  const access = await deps.signAccessToken({ userId, roles, sessionId: familyId });
   return {
     accessToken: access.token,
     accessTokenExpiresAt: access.expiresAt,
@@ -103,7 +104,11 @@ export async function refreshSession(refreshToken: string, deps: CredentialsDeps
     throw sessionEnded();
   }
   await deps.refreshTokens.markReplaced(hash, next.hash);
-  const access = await deps.signAccessToken({ userId: record.userId, roles: credential.globalRoles });
+  const access = await deps.signAccessToken({
+    userId: record.userId,
+    roles: credential.globalRoles,
+    sessionId: record.familyId,
+  });
   return {
     accessToken: access.token,
     accessTokenExpiresAt: access.expiresAt,
@@ -112,10 +117,20 @@ export async function refreshSession(refreshToken: string, deps: CredentialsDeps
   };
 }
 
-/** Ends the sign-in a refresh token belongs to; false when it was unknown or had ended already. */
+/**
+ * Ends the sign-in a refresh token belongs to, and publishes credential.sessions-revoked so the
+ * gateway refuses its access tokens too; false when it was unknown or had ended already.
+ */
 export async function logout(refreshToken: string, deps: CredentialsDeps): Promise<boolean> {
   if (!isWellFormedToken(refreshToken)) return false;
   const record = await deps.refreshTokens.findById(hashOneTimeToken(refreshToken));
   if (!record || record.revokedAt) return false;
-  return (await deps.refreshTokens.revokeFamily(record.familyId, nowOf(deps))) > 0;
+  if ((await deps.refreshTokens.revokeFamily(record.familyId, nowOf(deps))) === 0) return false;
+  const event = usersEvent(deps, 'credential.sessions-revoked', record.userId, {
+    userId: record.userId,
+    reason: 'LOGOUT',
+    familyId: record.familyId,
+  });
+  await deps.credentials.update(record.userId, {}, [event]);
+  return true;
 }

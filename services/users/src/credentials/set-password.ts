@@ -22,7 +22,14 @@ export async function writePassword(
   await deps.credentials.ensure(userId);
   await deps.credentials.update(
     userId,
-    { passwordHash, passwordChangedAt: now, failedAttempts: 0, lockedUntil: null, sessionsRevokedAt: now },
+    {
+      passwordHash,
+      passwordChangedAt: now,
+      failedAttempts: 0,
+      lockedUntil: null,
+      addressLocks: [],
+      sessionsRevokedAt: now,
+    },
     [event],
   );
   await deps.refreshTokens.revokeAllOf(userId, now);

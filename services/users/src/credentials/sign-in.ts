@@ -3,7 +3,7 @@ import { normalizeLogin } from '../directory/profile';
 import { usersEvent } from '../shared/events';
 import { signInFailed } from './credential.errors';
 import { nowOf, type CredentialsDeps } from './deps';
-import { afterFailure, afterSuccess, isLocked, type LockoutState } from './lockout';
+import { addressKey, afterFailure, afterSuccess, isClean, isLocked, type LockoutState } from './lockout';
 import { verifyAgainstDummy, verifyPassword } from './password-hash';
 import { MAX_PASSWORD_LENGTH } from './password-policy';
 import { openSession, type Session } from './sessions';
@@ -19,22 +19,33 @@ export function withPasswordCheckLock<T>(userId: string, work: () => Promise<T>)
   return withDocumentLocks([documentKey('password-check', userId)], work);
 }
 
-/** Counts a wrong password; the failure that reaches the limit locks and publishes credential.locked. */
+/** The key the caller's address is throttled by (lockout.ts). */
+export const callerAddress = (deps: CredentialsDeps): string => addressKey(deps.clientAddress);
+
+/**
+ * Counts a wrong password from the caller's address; the failure that reaches a limit locks that
+ * address out of the account (or guards the account against strangers) and publishes
+ * credential.locked.
+ */
 export async function recordFailure(
   userId: string,
   state: LockoutState,
   deps: CredentialsDeps,
 ): Promise<void> {
   const now = nowOf(deps);
-  const next = afterFailure(state, now, deps.settings.lockout);
-  const lockedNow = next.lockedUntil !== null && !isLocked(state, now);
+  const {
+    state: next,
+    locked,
+    lockedUntil,
+  } = afterFailure(state, now, deps.settings.lockout, callerAddress(deps));
+  const lockedNow = locked !== null;
   let events: EventEnvelope[] = [];
   try {
     if (lockedNow)
       events = [
         usersEvent(deps, 'credential.locked', userId, {
           userId,
-          lockedUntil: (next.lockedUntil as Date).toISOString(),
+          lockedUntil: (lockedUntil as Date).toISOString(),
         }),
       ];
   } catch (err) {
@@ -43,7 +54,12 @@ export async function recordFailure(
   }
   await deps.credentials.update(userId, next, events);
   if (lockedNow)
-    deps.logger.info({ userId, lockedUntil: next.lockedUntil }, 'account locked after failed sign-ins');
+    deps.logger.info(
+      { userId, lockedUntil, scope: locked },
+      locked === 'ADDRESS'
+        ? 'address locked out of the account after failed sign-ins'
+        : 'account guarded against unknown addresses after failed sign-ins from many',
+    );
 }
 
 /**
@@ -69,7 +85,8 @@ export async function signIn(login: string, password: string, deps: CredentialsD
       deps.logger.info({ userId: user._id, cause }, 'sign-in refused');
       return signInFailed();
     };
-    if (!credential?.passwordHash || isLocked(credential, now)) {
+    const address = callerAddress(deps);
+    if (!credential?.passwordHash || isLocked(credential, now, address)) {
       await verifyAgainstDummy(password);
       throw refuse(credential?.passwordHash ? 'LOCKED' : 'NO_PASSWORD');
     }
@@ -78,8 +95,8 @@ export async function signIn(login: string, password: string, deps: CredentialsD
       throw refuse('WRONG_PASSWORD');
     }
     if (user.status !== 'ACTIVE') throw refuse(`USER_${user.status}`);
-    if (credential.failedAttempts > 0 || credential.lockedUntil) {
-      await deps.credentials.update(user._id, afterSuccess());
+    if (!isClean(credential, address)) {
+      await deps.credentials.update(user._id, afterSuccess(credential, now, address));
     }
     deps.logger.info({ userId: user._id }, 'signed in');
     return openSession(user._id, credential.globalRoles, deps);

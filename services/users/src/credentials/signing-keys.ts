@@ -364,6 +364,8 @@ export function rotateSigningKeysOnSchedule(
 export interface TokenClaims {
   userId: string;
   roles: string[];
+  /** The sign-in the token belongs to (its refresh-token family). */
+  sessionId?: string;
 }
 
 /** Signs a short-lived access token for a user. */
@@ -373,7 +375,9 @@ export async function issueAccessToken(
   options: { issuer: string; ttlS: number },
 ): Promise<string> {
   const { kid, privateKey } = await keys.current();
-  return new SignJWT({ roles: claims.roles })
+  // `sid` names the sign-in (refresh-token family), so the gateway can refuse the token once
+  // that sign-in ends; a token minted by the token command has none.
+  return new SignJWT({ roles: claims.roles, ...(claims.sessionId ? { sid: claims.sessionId } : {}) })
     .setProtectedHeader({ alg: ALG, kid })
     .setSubject(claims.userId)
     .setIssuer(options.issuer)
