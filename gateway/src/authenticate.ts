@@ -15,6 +15,11 @@ export interface AuthenticatorOptions {
    * cannot be fetched (the users service down or unreachable).
    */
   graceMs?: number;
+  /**
+   * Turns a verified token's subject and sign-in into the principal, at use time (session-check.ts).
+   * Without it, the roles the token carries are taken as they are.
+   */
+  resolve?: (userId: string, sessionId: string | null) => Promise<Principal>;
 }
 
 /**
@@ -68,6 +73,8 @@ export function createAuthenticator(jwksUrl: string, issuer: string, options: Au
       });
       if (typeof payload.sub !== 'string')
         throw new HttpError(401, 'Token has no subject', 'UNAUTHENTICATED');
+      if (options.resolve)
+        return await options.resolve(payload.sub, typeof payload.sid === 'string' ? payload.sid : null);
       const roles = Array.isArray(payload.roles)
         ? payload.roles.filter((r): r is string => typeof r === 'string')
         : [];

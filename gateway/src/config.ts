@@ -1,8 +1,25 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { logLevel, parseEnv, port, secret } from '@concierge/kit';
+import {
+  brokerList,
+  loadKafkaSecurity,
+  logLevel,
+  parseEnv,
+  port,
+  secret,
+  type KafkaSecurity,
+} from '@concierge/kit';
+import { DEFAULT_THROTTLE, type ThrottlePolicy } from './address-throttle';
+import { DEFAULT_LIMITS, type OperationLimits } from './operation-limits';
 
 const url = z.string().url();
+const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/**
+ * Tokens a document may hold. graphql-js stops parsing beyond it, so a huge document costs no
+ * validation (whose overlapping-fields check grows with the square of the fields).
+ */
+export const DEFAULT_MAX_TOKENS = 2_000;
 const schema = z.object({
   GATEWAY_PORT: port(4000),
   GATEWAY_SIGNING_SECRET: secret,
@@ -17,6 +34,16 @@ const schema = z.object({
   GATEWAY_INTROSPECTION: z.enum(['true', 'false']).optional(),
   GATEWAY_JWKS_GRACE_S: z.coerce.number().int().min(0).max(86_400).default(3600),
   NODE_ENV: z.string().optional(),
+  GATEWAY_MAX_DEPTH: limit(DEFAULT_LIMITS.maxDepth),
+  GATEWAY_MAX_ALIASES: limit(DEFAULT_LIMITS.maxAliases),
+  GATEWAY_MAX_ROOT_FIELDS: limit(DEFAULT_LIMITS.maxRootFields),
+  GATEWAY_MAX_COST: limit(DEFAULT_LIMITS.maxCost),
+  GATEWAY_ASSUMED_LIST_SIZE: limit(DEFAULT_LIMITS.assumedListSize),
+  GATEWAY_MAX_TOKENS: limit(DEFAULT_MAX_TOKENS),
+  KAFKA_BROKERS: brokerList,
+  GATEWAY_SESSION_CACHE_S: z.coerce.number().int().min(1).max(300).default(30),
+  GATEWAY_CREDENTIAL_BURST: limit(DEFAULT_THROTTLE.burst),
+  GATEWAY_CREDENTIAL_PER_MINUTE: limit(DEFAULT_THROTTLE.perMinute),
 });
 
 export interface GatewayConfig {
@@ -35,6 +62,23 @@ export interface GatewayConfig {
   introspection: boolean;
   /** How long the last fetched token keys still verify while the users service's JWKS is unreachable. */
   jwksGraceMs: number;
+  /** What one operation may ask (operation-limits.ts). */
+  limits: OperationLimits;
+  /** Tokens a GraphQL document may hold. */
+  maxTokens: number;
+  /** Sign-in and credential mutations per client address (address-throttle.ts). */
+  throttle: ThrottlePolicy;
+  /** The broker the revocation feed reads users' events from. */
+  kafkaBrokers: string[];
+  /** TLS and SASL towards the broker (kit kafka-security.ts). */
+  kafkaSecurity: KafkaSecurity;
+  /** How long a session answer is used (session-check.ts): the worst-case revocation delay. */
+  sessionCacheMs: number;
+  /**
+   * Operation limits, throttling and the session check. Only a benchmark turns them off, to
+   * measure what they cost; the environment cannot.
+   */
+  hardening: boolean;
 }
 
 /** Reads and validates the gateway's environment. */
@@ -56,6 +100,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwksUrl: e.USERS_JWKS_URL,
     tokenIssuer: e.USERS_TOKEN_ISSUER,
     jwksGraceMs: e.GATEWAY_JWKS_GRACE_S * 1000,
+    limits: {
+      maxDepth: e.GATEWAY_MAX_DEPTH,
+      maxAliases: e.GATEWAY_MAX_ALIASES,
+      maxRootFields: e.GATEWAY_MAX_ROOT_FIELDS,
+      maxCost: e.GATEWAY_MAX_COST,
+      assumedListSize: e.GATEWAY_ASSUMED_LIST_SIZE,
+    },
+    maxTokens: e.GATEWAY_MAX_TOKENS,
+    kafkaBrokers: e.KAFKA_BROKERS,
+    kafkaSecurity: loadKafkaSecurity(env),
+    sessionCacheMs: e.GATEWAY_SESSION_CACHE_S * 1000,
+    hardening: true,
+    throttle: { burst: e.GATEWAY_CREDENTIAL_BURST, perMinute: e.GATEWAY_CREDENTIAL_PER_MINUTE },
     introspection: (e.GATEWAY_INTROSPECTION ?? String(e.NODE_ENV === 'development')) === 'true',
   };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
   ApolloGateway,
@@ -8,6 +8,7 @@ import {
 } from '@apollo/gateway';
 import {
   createErrorFormatter,
+  createKafka,
   createLogger,
   signPrincipal,
   startHttpServer,
@@ -16,7 +17,12 @@ import {
   type Principal,
   type RunningServer,
 } from '@concierge/kit';
+import { AddressThrottle } from './address-throttle';
 import { createAuthenticator } from './authenticate';
+import { RevocationFeed } from './revocation-feed';
+import { SessionCheck } from './session-check';
+import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetch';
+import { checkOperationLimits, type OperationLimits } from './operation-limits';
 import type { GatewayConfig } from './config';
 
 export interface GatewayContext {
@@ -38,8 +44,9 @@ class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     url: string,
     private readonly subgraph: string,
     secret: string,
+    fetcher: SubgraphFetcher,
   ) {
-    super({ url });
+    super({ url, fetcher });
     this.key = subgraphKey(secret, subgraph);
   }
 
@@ -58,17 +65,43 @@ class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
+/**
+ * Refuses an operation over the limits after validation, before the gateway plans it, and
+ * throttles sign-in and credential mutations per client address.
+ */
+function operationLimitsPlugin(
+  limits: OperationLimits,
+  throttle: AddressThrottle,
+): ApolloServerPlugin<GatewayContext> {
+  return {
+    requestDidStart: async () => ({
+      didResolveOperation: async ({ document, request, schema, contextValue }) => {
+        const { credentialMutations } = checkOperationLimits(
+          document,
+          request.operationName,
+          request.variables,
+          schema,
+          limits,
+        );
+        if (credentialMutations > 0) throttle.take(contextValue.clientAddress);
+      },
+    }),
+  };
+}
+
 export interface RunningGateway extends RunningServer {
   logger: Logger;
+  feedStarted: Promise<void>;
 }
 
 /** Starts the gateway on the composed supergraph. */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.logLevel);
+  const fetcher = createSubgraphFetcher({ logger: logger.child({ component: 'subgraph-fetch' }) });
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
-      new SignedDataSource(config.subgraphUrls[name] ?? url ?? '', name, config.signingSecret),
+      new SignedDataSource(config.subgraphUrls[name] ?? url ?? '', name, config.signingSecret, fetcher),
     logger,
   });
   const apollo = new ApolloServer<GatewayContext>({
@@ -78,11 +111,36 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     introspection: config.introspection,
     // Validation errors name no field or type the caller did not write ("Did you mean ...").
     hideSchemaDetailsFromClientErrors: !config.introspection,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    parseOptions: config.hardening ? { maxTokens: config.maxTokens } : {},
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ...(config.hardening
+        ? [operationLimitsPlugin(config.limits, new AddressThrottle(config.throttle))]
+        : []),
+    ],
   });
   await apollo.start();
+  const sessions = new SessionCheck({
+    usersUrl: config.subgraphUrls.users ?? '',
+    usersKey: subgraphKey(config.signingSecret, 'users'),
+    ttlMs: config.sessionCacheMs,
+    staleMs: config.jwksGraceMs,
+    logger: logger.child({ component: 'session-check' }),
+  });
+  const feed = new RevocationFeed(
+    createKafka('concierge-gateway', config.kafkaBrokers, logger, config.kafkaSecurity),
+    (userId) => sessions.evict(userId),
+    logger.child({ component: 'revocation-feed' }),
+  );
+  // The gateway serves while the broker is away: the cache's lifetime still bounds revocation.
+  const feedStarted = feed
+    .start()
+    .catch((err: unknown) =>
+      logger.error({ err }, 'revocation feed not running; cache lifetime bounds revocation'),
+    );
   const authenticate = createAuthenticator(config.jwksUrl, config.tokenIssuer, {
     graceMs: config.jwksGraceMs,
+    ...(config.hardening ? { resolve: (userId, sid) => sessions.principalFor(userId, sid) } : {}),
   });
   const http = await startHttpServer<GatewayContext>({
     port: config.port,
@@ -101,9 +159,13 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   return {
     ...http,
     logger,
+    /** Resolves once the revocation feed has joined the broker (or failed to). */
+    feedStarted,
     stop: async () => {
       await http.stop();
       await apollo.stop();
+      await feed.stop();
+      fetcher.close();
     },
   };
 }
