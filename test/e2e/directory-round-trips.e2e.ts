@@ -66,6 +66,8 @@ describe('listing users through the gateway', () => {
 
   async function readsFor(first: number) {
     const token = await stack.token(ADMIN.userId!, ['admin']);
+    // The gateway's session check reads the caller once, then caches: warm it before counting.
+    await graphql(stack.gateway.url, '{ me { id } }', {}, { authorization: `Bearer ${token}` });
     commands.length = 0;
     const res = await graphql<{ users: { edges: { node: { manager: { id: string } } }[] } }>(
       stack.gateway.url,

@@ -175,6 +175,7 @@ export async function dropDatabases(names: string[]): Promise<void> {
 export interface CredentialOverrides {
   setPasswordTtlMs?: number;
   lockoutAttempts?: number;
+  lockoutAccountAttempts?: number;
   lockoutMs?: number;
   refreshTokenTtlMs?: number;
 }
@@ -190,6 +191,7 @@ export function usersConfig(
     schedulerIntervalMs: overrides.schedulerIntervalMs ?? 300,
     setPasswordTtlMs: overrides.setPasswordTtlMs ?? 72 * 3_600_000,
     lockoutAttempts: overrides.lockoutAttempts ?? 5,
+    lockoutAccountAttempts: overrides.lockoutAccountAttempts ?? 50,
     lockoutMs: overrides.lockoutMs ?? 15 * 60_000,
     refreshTokenTtlMs: overrides.refreshTokenTtlMs ?? 30 * 86_400_000,
   };

@@ -1,6 +1,6 @@
 import { startServer as startAccessRequests } from '@concierge/access-requests';
 import { startServer as startDelegation } from '@concierge/delegation';
-import { startGateway, type loadConfig as LoadGatewayConfig } from '@concierge/gateway';
+import { loadConfig as loadGatewayConfig, startGateway } from '@concierge/gateway';
 import type { RunningService } from '@concierge/kit';
 import { startServer as startNotifications } from '@concierge/notifications';
 import {
@@ -10,7 +10,16 @@ import {
   startServer as startUsers,
 } from '@concierge/users';
 import { join } from 'node:path';
-import { dropDatabases, ROOT, SEAL_KEY, SECRET, serviceConfig, startAtEnd, usersConfig } from './index';
+import {
+  BROKERS,
+  dropDatabases,
+  ROOT,
+  SEAL_KEY,
+  SECRET,
+  serviceConfig,
+  startAtEnd,
+  usersConfig,
+} from './index';
 
 export const ISSUER = 'concierge-users';
 
@@ -18,7 +27,12 @@ export const ISSUER = 'concierge-users';
  * The four subgraphs and the gateway in this process, each subgraph on its own fresh database.
  * `usersMongoOptions` is appended to the users database URI (e.g. monitorCommands=true to count round trips).
  */
-export async function startStack(options: { usersMongoOptions?: string } = {}) {
+export async function startStack(
+  options: {
+    usersMongoOptions?: string;
+    gateway?: Partial<ReturnType<typeof loadGatewayConfig>>;
+  } = {},
+) {
   const usersSettings = usersConfig();
   if (options.usersMongoOptions) usersSettings.mongoUri += `?${options.usersMongoOptions}`;
   const others = {
@@ -35,7 +49,9 @@ export async function startStack(options: { usersMongoOptions?: string } = {}) {
     startNotifications(others.notifications),
   ]);
   const services: RunningService[] = [users, accessRequests, delegation, notifications];
-  const config: ReturnType<typeof LoadGatewayConfig> = {
+  const config: ReturnType<typeof loadGatewayConfig> = {
+    // The defaults of every setting not named here (limits, throttling) are production's.
+    ...loadGatewayConfig({ GATEWAY_SIGNING_SECRET: SECRET }),
     port: 0,
     signingSecret: SECRET,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -51,8 +67,11 @@ export async function startStack(options: { usersMongoOptions?: string } = {}) {
     // As in production: the default outside development.
     introspection: false,
     jwksGraceMs: 3_600_000,
+    kafkaBrokers: BROKERS,
+    ...options.gateway,
   };
   const gateway = await startGateway(config);
+  await gateway.feedStarted;
   const keys = new SigningKeys(new SigningKeyRepository(users.runtime.db), { sealKey: SEAL_KEY });
   return {
     gateway,
@@ -60,9 +79,36 @@ export async function startStack(options: { usersMongoOptions?: string } = {}) {
     /** The users service's signing keys, to sign tokens sign-in would never issue. */
     keys,
     notifications,
-    /** An access token signed by the users service, as sign-in will issue it. */
-    token: (userId: string, roles: string[] = []) =>
-      issueAccessToken(keys, { userId, roles }, { issuer: ISSUER, ttlS: 300 }),
+    /**
+     * An access token signed by the users service, as sign-in would issue it (without a sign-in).
+     * The gateway reads the user's status and roles from the store at use time, so a user of that
+     * id is made ACTIVE with exactly these roles, created bare if the directory has none.
+     */
+    token: async (userId: string, roles: string[] = []) => {
+      const db = users.runtime.db;
+      const now = new Date();
+      await db.collection<{ _id: string }>('users').updateOne(
+        { _id: userId },
+        {
+          $setOnInsert: {
+            email: `${userId}@stack.test`,
+            displayName: userId,
+            status: 'ACTIVE',
+            createdAt: now,
+            updatedAt: now,
+          },
+        },
+        { upsert: true },
+      );
+      await db
+        .collection<{ _id: string }>('credentials')
+        .updateOne(
+          { _id: userId },
+          { $set: { globalRoles: roles }, $setOnInsert: { passwordHash: null, createdAt: now } },
+          { upsert: true },
+        );
+      return issueAccessToken(keys, { userId, roles }, { issuer: ISSUER, ttlS: 300 });
+    },
     stop: async () => {
       const names = services.map((s) => s.runtime.db.name);
       await gateway.stop();
