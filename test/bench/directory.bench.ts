@@ -25,7 +25,7 @@ import { connectMongo, createLogger, DueSweeper, dueBucketFor, EventContracts } 
 import { userModel } from '../../services/users/src/directory/user.model';
 import { UserRepository } from '../../services/users/src/directory/user.repository';
 import { runDueTransitions } from '../../services/users/src/lifecycle/run-due-transitions';
-import { ADMIN, createOrg, dropDatabases, kafka, MONGO_BASE, ROOT } from '../testkit';
+import { ADMIN, createOrg, dropDatabases, kafka, MONGO_BASE, ROOT, SEAL_KEY } from '../testkit';
 import { benchUser, writeUsersCsv } from './generate-users';
 import { runImport } from './lib/import-command';
 import { admin, loadRealm, startKeycloak } from './lib/keycloak';
@@ -53,7 +53,13 @@ const progress = (line: string) => process.stderr.write(`[directory bench] ${lin
 
 /** A token of a bootstrapped administrator (the token command mints only for users who exist). */
 function adminToken(mongoUri: string): string {
-  const env = { PATH: process.env.PATH, USERS_MONGO_URI: mongoUri, LOG_LEVEL: 'error' };
+  // The stored signing keys are sealed: the token command needs the stack's seal key to sign.
+  const env = {
+    PATH: process.env.PATH,
+    USERS_MONGO_URI: mongoUri,
+    LOG_LEVEL: 'error',
+    CONCIERGE_SEAL_KEY: SEAL_KEY.toString('base64url'),
+  };
   const cli = (name: string, args: string[]) => {
     const run = spawnSync(process.execPath, [join(ROOT, `services/users/dist/cli/${name}.js`), ...args], {
       encoding: 'utf8',
