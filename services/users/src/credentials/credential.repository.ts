@@ -76,11 +76,15 @@ export class LoginDirectory {
 
   /**
    * The user whose username, or else whose e-mail, is `login` (already normalised). Two equality
-   * reads rather than one $or, which FerretDB would evaluate outside storage.
+   * reads rather than one $or, which FerretDB would evaluate outside storage; both always, so that
+   * a known username costs what an unknown login does.
    */
   async findByLogin(login: string): Promise<LoginUser | null> {
-    const byUsername = await this.users.findOne({ username: login }, LOGIN_FIELDS).lean<LoginUser>().exec();
-    return byUsername ?? this.users.findOne({ email: login }, LOGIN_FIELDS).lean<LoginUser>().exec();
+    const [byUsername, byEmail] = await Promise.all([
+      this.users.findOne({ username: login }, LOGIN_FIELDS).lean<LoginUser>().exec(),
+      this.users.findOne({ email: login }, LOGIN_FIELDS).lean<LoginUser>().exec(),
+    ]);
+    return byUsername ?? byEmail;
   }
 
   async findByEmail(email: string): Promise<LoginUser | null> {

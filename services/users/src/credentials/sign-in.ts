@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { documentKey, withDocumentLocks, type EventEnvelope } from '@concierge/kit';
 import { normalizeLogin } from '../directory/profile';
 import { usersEvent } from '../shared/events';
@@ -62,39 +63,71 @@ export async function recordFailure(
     );
 }
 
+/** Stand-in credentials, created on first use, that refusals write where no failure is counted. */
+const DECOYS = 64;
+// This process's own key: nobody can pick logins that share a decoy.
+const DECOY_KEY = randomBytes(32);
+
+/** The lock an unknown login's checks queue on (as a user's do on theirs) and the decoy it reads. */
+function decoyFor(login: string): { lockKey: string; credentialId: string } {
+  const digest = createHmac('sha256', DECOY_KEY).update(login).digest();
+  return {
+    lockKey: `decoy:${digest.toString('base64url')}`,
+    credentialId: `sign-in-decoy:${digest.readUInt32BE(0) % DECOYS}`,
+  };
+}
+
+/**
+ * One credential write on a decoy (no user, no events), of the size the failure count writes on
+ * an account that is not under attack: a first wrong password from the caller's address. (On
+ * FerretDB a record's read and write cost grows with its size, by ~0.1 ms per address lock.)
+ */
+async function writeDecoy(credentialId: string, deps: CredentialsDeps): Promise<void> {
+  const fresh: LockoutState = { failedAttempts: 0, lockedUntil: null };
+  const { state } = afterFailure(fresh, nowOf(deps), deps.settings.lockout, callerAddress(deps));
+  if (!(await deps.credentials.update(credentialId, state))) await deps.credentials.ensure(credentialId);
+}
+
 /**
  * Signs a user in by username or e-mail and password. Every refusal is the same UNAUTHENTICATED
- * answer and costs one password verification, whether the account exists or not
- * (OWASP Authentication Cheat Sheet, "Authentication and Error Messages").
+ * answer and costs the same work, whether the account exists or not (OWASP Authentication Cheat
+ * Sheet, "Authentication and Error Messages"): the login lookups, one credential read (a decoy's
+ * for an unknown login), one password verification (against a dummy hash where there is no
+ * password to check) and one credential write (the failure count, or else a decoy's).
  */
 export async function signIn(login: string, password: string, deps: CredentialsDeps): Promise<Session> {
   const name = typeof login === 'string' ? normalizeLogin(login) : '';
-  const user = name === '' || name.length > MAX_LOGIN_LENGTH ? null : await deps.logins.findByLogin(name);
+  const found = name === '' || name.length > MAX_LOGIN_LENGTH ? null : await deps.logins.findByLogin(name);
   // Each code point takes at most two UTF-16 units: longer input cannot be a valid password.
-  if (!user || password.length > MAX_PASSWORD_LENGTH * 2) {
-    await verifyAgainstDummy(password.slice(0, MAX_PASSWORD_LENGTH * 2));
-    // The login text is not logged: people type passwords into the login field.
-    deps.logger.info({ userId: user?._id ?? null }, 'sign-in refused: unknown login or oversized input');
-    throw signInFailed();
-  }
-  return withPasswordCheckLock(user._id, async () => {
-    const credential = await deps.credentials.findById(user._id);
+  const user = found && password.length <= MAX_PASSWORD_LENGTH * 2 ? found : null;
+  const decoy = decoyFor(name);
+  return withPasswordCheckLock(user?._id ?? decoy.lockKey, async () => {
+    const credential = await deps.credentials.findById(user?._id ?? decoy.credentialId);
+    if (!user) {
+      await verifyAgainstDummy(password.slice(0, MAX_PASSWORD_LENGTH * 2));
+      await writeDecoy(decoy.credentialId, deps);
+      // The login text is not logged: people type passwords into the login field.
+      deps.logger.info({ userId: found?._id ?? null }, 'sign-in refused: unknown login or oversized input');
+      throw signInFailed();
+    }
     const now = nowOf(deps);
-    // Why a sign-in was refused goes to the log only; the caller gets one answer for all.
-    const refuse = (cause: string) => {
+    // Why a sign-in was refused goes to the log only; the caller gets one answer for all. A
+    // refusal that counts no failure writes a decoy, as counting one writes the credential.
+    const refuse = async (cause: string, counted = false) => {
+      if (!counted) await writeDecoy(decoy.credentialId, deps);
       deps.logger.info({ userId: user._id, cause }, 'sign-in refused');
       return signInFailed();
     };
     const address = callerAddress(deps);
     if (!credential?.passwordHash || isLocked(credential, now, address)) {
       await verifyAgainstDummy(password);
-      throw refuse(credential?.passwordHash ? 'LOCKED' : 'NO_PASSWORD');
+      throw await refuse(credential?.passwordHash ? 'LOCKED' : 'NO_PASSWORD');
     }
     if (!(await verifyPassword(credential.passwordHash, password))) {
       await recordFailure(user._id, credential, deps);
-      throw refuse('WRONG_PASSWORD');
+      throw await refuse('WRONG_PASSWORD', true);
     }
-    if (user.status !== 'ACTIVE') throw refuse(`USER_${user.status}`);
+    if (user.status !== 'ACTIVE') throw await refuse(`USER_${user.status}`);
     if (!isClean(credential, address)) {
       await deps.credentials.update(user._id, afterSuccess(credential, now, address));
     }
