@@ -26,19 +26,22 @@ export const ISSUER = 'concierge-users';
 /**
  * The four subgraphs and the gateway in this process, each subgraph on its own fresh database.
  * `usersMongoOptions` is appended to the users database URI (e.g. monitorCommands=true to count round trips).
+ * `logLevel` is every service's and the gateway's (default: TEST_LOG_LEVEL, else silent).
  */
 export async function startStack(
   options: {
     usersMongoOptions?: string;
+    logLevel?: string;
     gateway?: Partial<ReturnType<typeof loadGatewayConfig>>;
   } = {},
 ) {
-  const usersSettings = usersConfig();
+  const logLevel = options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent';
+  const usersSettings = usersConfig({ logLevel });
   if (options.usersMongoOptions) usersSettings.mongoUri += `?${options.usersMongoOptions}`;
   const others = {
-    accessRequests: serviceConfig('access-requests'),
-    delegation: serviceConfig('delegation'),
-    notifications: serviceConfig('notifications'),
+    accessRequests: serviceConfig('access-requests', { logLevel }),
+    delegation: serviceConfig('delegation', { logLevel }),
+    notifications: serviceConfig('notifications', { logLevel }),
   };
   // Every service handles only this stack's messages, not what earlier runs left on the broker.
   await Promise.all([usersSettings, ...Object.values(others)].map((c) => startAtEnd(c.groupId as string)));
@@ -54,7 +57,7 @@ export async function startStack(
     ...loadGatewayConfig({ GATEWAY_SIGNING_SECRET: SECRET }),
     port: 0,
     signingSecret: SECRET,
-    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    logLevel,
     supergraphPath: join(ROOT, 'schema', 'supergraph.graphql'),
     subgraphUrls: {
       users: users.url,
@@ -78,6 +81,8 @@ export async function startStack(
     users,
     /** The users service's signing keys, to sign tokens sign-in would never issue. */
     keys,
+    accessRequests,
+    delegation,
     notifications,
     /**
      * An access token signed by the users service, as sign-in would issue it (without a sign-in).

@@ -24,23 +24,18 @@ import { OrganizationRepository } from '../organizations/organization.repository
 import { userModel } from '../directory/user.model';
 import { UserRepository } from '../directory/user.repository';
 import { startServer } from '../server';
+import { capturedLines } from '../../../../test/testkit/pino-capture';
 
 // Every line any logger of this test file writes (the services log at debug), to prove that no
 // password or token reaches a log. pino writes to this stream instead of stdout.
-jest.mock('pino', () => {
-  const actual = jest.requireActual<typeof import('pino')>('pino');
-  const { Writable } = jest.requireActual<typeof import('node:stream')>('node:stream');
-  const lines: string[] = [];
-  const capture = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  const pino = Object.assign((options: object) => actual.default(options, capture), actual);
-  return { __esModule: true, ...actual, default: pino, logLines: lines };
-});
-const logLines = (): string[] => (jest.requireMock('pino') as { logLines: string[] }).logLines;
+jest.mock('pino', () =>
+  jest
+    .requireActual<typeof import('../../../../test/testkit/pino-capture')>(
+      '../../../../test/testkit/pino-capture',
+    )
+    .capturingPino(),
+);
+const logLines = capturedLines;
 
 const ANONYMOUS: Principal = { kind: 'anonymous', roles: [] };
 const as = (userId: string, roles: string[] = []): Principal => ({ kind: 'user', userId, roles });

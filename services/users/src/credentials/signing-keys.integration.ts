@@ -29,22 +29,17 @@ import {
   SigningKeys,
   TOKEN_AUDIENCE,
 } from './signing-keys';
+import { capturedLines } from '../../../../test/testkit/pino-capture';
 
 // Every line any logger of this file writes, to prove that no private key reaches a log.
-jest.mock('pino', () => {
-  const actual = jest.requireActual<typeof import('pino')>('pino');
-  const { Writable } = jest.requireActual<typeof import('node:stream')>('node:stream');
-  const lines: string[] = [];
-  const capture = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  const pino = Object.assign((options: object) => actual.default(options, capture), actual);
-  return { __esModule: true, ...actual, default: pino, logLines: lines };
-});
-const logLines = (): string[] => (jest.requireMock('pino') as { logLines: string[] }).logLines;
+jest.mock('pino', () =>
+  jest
+    .requireActual<typeof import('../../../../test/testkit/pino-capture')>(
+      '../../../../test/testkit/pino-capture',
+    )
+    .capturingPino(),
+);
+const logLines = capturedLines;
 
 const ISSUER = 'concierge-users';
 const DAY = 86_400_000;
