@@ -28,3 +28,6 @@ export * from './storage/ordered-buckets';
 export * from './storage/server';
 export * from './time';
 export * from './storage/outbox-schema';
+export * from './duration';
+export * from './storage/exclusive-keys';
+export * from './storage/versioned-store';

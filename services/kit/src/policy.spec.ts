@@ -26,4 +26,24 @@ describe('policy', () => {
       expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
     );
   });
+
+  it('lets a line manager request and read access, and manage deputies, for direct and indirect reports only', () => {
+    const chain = { userId: 'ada', managerIds: ['bob', 'carol'] };
+    const bob: Principal = { kind: 'user', userId: 'bob', roles: [] };
+    const carol: Principal = { kind: 'user', userId: 'carol', roles: [] };
+    expect(policy.can(bob, 'access:request', chain)).toBe(true);
+    expect(policy.can(carol, 'access:read', chain)).toBe(true);
+    expect(policy.can(carol, 'delegation:manage', chain)).toBe(true);
+    expect(policy.can(bob, 'user:update', chain)).toBe(false);
+    expect(policy.can(bob, 'access:request', { userId: 'dan', managerIds: ['erin'] })).toBe(false);
+  });
+
+  it("lets an application's owners manage it and its grants, not another application", () => {
+    const owned = { applicationOwnerIds: ['ada'] };
+    expect(policy.can(ada, 'application:manage', owned)).toBe(true);
+    expect(policy.can(ada, 'grant:manage', owned)).toBe(true);
+    expect(policy.can(ada, 'application:manage', { applicationOwnerIds: ['bob'] })).toBe(false);
+    expect(policy.can(ada, 'application:create')).toBe(false);
+    expect(policy.can(ada, 'birthright-rule:manage', owned)).toBe(false);
+  });
 });

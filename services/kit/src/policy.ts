@@ -17,16 +17,45 @@ export type Capability =
   | 'credential:change-own'
   | 'credential:reset'
   | 'audit:read'
-  | 'import:run';
+  | 'import:run'
+  // Access requests and the catalogue (access-requests service).
+  | 'application:create'
+  | 'application:manage'
+  | 'approval-policy:manage'
+  | 'birthright-rule:manage'
+  | 'access:request'
+  | 'access:read'
+  | 'grant:manage'
+  // Deputies (delegation service).
+  | 'delegation:manage';
 
-/** The thing acted on: a user and/or the organisation it belongs to. */
+/** The thing acted on: a user and/or the organisation it belongs to, or an application. */
 export interface Resource {
   userId?: string;
   organizationId?: string;
+  /** The managers above `userId`, nearest first (line managers act for their reports). */
+  managerIds?: readonly string[];
+  /** The owners of the application acted on. */
+  applicationOwnerIds?: readonly string[];
 }
 
 /** Capabilities a signed-in user holds on their own record without any role. */
-const SELF: ReadonlySet<Capability> = new Set(['user:read', 'credential:change-own']);
+const SELF: ReadonlySet<Capability> = new Set([
+  'user:read',
+  'credential:change-own',
+  'access:request',
+  'access:read',
+  'delegation:manage',
+]);
+/** What a line manager may do for their direct and indirect reports. */
+const LINE_MANAGER: ReadonlySet<Capability> = new Set(['access:request', 'access:read', 'delegation:manage']);
+/** What an application's owners may do on it. */
+const APPLICATION_OWNER: ReadonlySet<Capability> = new Set([
+  'application:manage',
+  'approval-policy:manage',
+  'access:read',
+  'grant:manage',
+]);
 
 type SignedIn = Principal & { kind: 'user'; userId: string };
 
@@ -46,7 +75,10 @@ export const policy: Policy = {
   can(principal, capability, resource = {}) {
     if (principal.kind !== 'user' || !principal.userId) return false;
     if (policy.isAdmin(principal)) return true;
-    return SELF.has(capability) && resource.userId === principal.userId;
+    const me = principal.userId;
+    if (SELF.has(capability) && resource.userId === me) return true;
+    if (LINE_MANAGER.has(capability) && resource.managerIds?.includes(me)) return true;
+    return APPLICATION_OWNER.has(capability) && (resource.applicationOwnerIds?.includes(me) ?? false);
   },
   require(principal, capability, resource) {
     policy.requireUser(principal);
