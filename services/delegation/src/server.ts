@@ -1,33 +1,86 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gql } from 'graphql-tag';
-import { createGroupLoader, startService, type RunningService, type ServiceConfig } from '@concierge/kit';
-import { delegationModel, DelegationRepository } from './data/delegation.model';
-import { resolvers, type DelegationContext } from './resolvers';
+import {
+  combineHandlers,
+  DueSweeper,
+  every,
+  startService,
+  type RunningService,
+  type ServiceConfig,
+  type ServiceDefinition,
+} from '@concierge/kit';
+import { DEFAULT_SCHEDULER_INTERVAL_MS, type DelegationConfig } from './config';
+import { createContext, type DelegationContext } from './context';
+import { DelegationRepository } from './deputies/delegation.repository';
+import { expireDueDelegations } from './deputies/expire-delegations';
+import { onUserTerminated } from './deputies/user-terminated.consumer';
+import { directoryHandlers } from './directory/handlers';
+import { resolvers } from './resolvers';
+import { delegationSdl } from './schema';
+import { createStores, initStores, type DelegationStores } from './stores';
 
-export const typeDefs = gql(readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'));
+export const typeDefs = gql(delegationSdl());
 
-/** Starts the delegation subgraph (deputies; scoped admin roles and API tokens build on it). */
-export async function startServer(config: ServiceConfig): Promise<RunningService> {
-  return startService<DelegationContext>(
-    {
-      name: 'delegation',
-      typeDefs,
-      resolvers,
-      init: async (runtime) => {
-        await delegationModel(runtime.db).init();
-      },
-      context: (base, runtime) => {
-        const delegations = new DelegationRepository(delegationModel(runtime.db));
-        return {
-          ...base,
-          delegationsByDelegator: createGroupLoader(
-            (ids) => delegations.byDelegators(ids),
-            (d) => d.delegatorId,
-          ),
-        };
-      },
+/** How often versions whose writer died are applied; the store takes them over after 10 s. */
+const HEAL_EVERY_MS = 15_000;
+
+/** The settings startServer takes: a service config, and the scheduler interval if not the default. */
+export type DelegationSettings = ServiceConfig & Partial<Pick<DelegationConfig, 'schedulerIntervalMs'>>;
+
+/** Starts the delegation subgraph (deputies), its user projection and its expiry scheduler (port 0 picks a free port). */
+export async function startServer(config: DelegationSettings): Promise<RunningService> {
+  let stores: DelegationStores | null = null;
+  const built = () => stores as DelegationStores;
+  const definition: ServiceDefinition<DelegationContext> = {
+    name: 'delegation',
+    typeDefs,
+    resolvers,
+    // The delegations' version log carries the events of each committed change.
+    outboxCollections: [DelegationRepository.outboxCollection],
+    init: async (runtime) => {
+      stores = createStores(runtime.db, {
+        onCommitted: () => runtime.relay.kick(),
+        logger: runtime.logger.child({ component: 'delegations' }),
+      });
+      await initStores(stores);
     },
-    config,
-  );
+    background: (runtime) => {
+      const { delegations } = built();
+      const logger = runtime.logger.child({ component: 'expiry-scheduler' });
+      const sweeper = new DueSweeper({ name: 'delegation.expiry', db: runtime.db });
+      const expiry = every(
+        config.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS,
+        async () => {
+          const fired = await expireDueDelegations(new Date(), {
+            delegations,
+            contracts: runtime.contracts,
+            sweeper,
+          });
+          if (fired > 0) logger.info({ fired }, 'delegations expired');
+        },
+        logger,
+      );
+      const healLogger = runtime.logger.child({ component: 'heal' });
+      const heal = every(
+        HEAL_EVERY_MS,
+        async () => {
+          const healed = await delegations.heal();
+          if (healed > 0)
+            healLogger.warn({ healed }, 'delegation versions left unapplied by their writer applied');
+        },
+        healLogger,
+      );
+      return { stop: () => Promise.all([expiry.stop(), heal.stop()]).then(() => undefined) };
+    },
+    // The projection records a termination before the leaver's delegations are ended (combineHandlers
+    // runs them in this order), which createDelegation relies on.
+    handlers: (runtime) =>
+      combineHandlers(directoryHandlers(built().directory), {
+        'user.terminated': onUserTerminated({
+          delegations: built().delegations,
+          contracts: runtime.contracts,
+        }),
+      }),
+    context: (base, runtime) => createContext(base, runtime, built()),
+  };
+  return startService(definition, config);
 }

@@ -1,0 +1,36 @@
+import { createGroupLoader, createLoader, type RequestContext, type ServiceRuntime } from '@concierge/kit';
+import type { DeputiesContext } from './deputies/resolvers';
+import type { DelegationStores } from './stores';
+
+/** The whole request context (only the deputies component has resolvers). */
+export type DelegationContext = DeputiesContext;
+
+/** Per-request context: the process's stores and fresh DataLoaders. */
+export function createContext(
+  base: RequestContext,
+  runtime: ServiceRuntime,
+  stores: DelegationStores,
+): DelegationContext {
+  const { directory, delegations } = stores;
+  return {
+    ...base,
+    runtime,
+    ...stores,
+    directoryUserById: createLoader(
+      (ids) => directory.findByIds(ids),
+      (u) => u._id,
+    ),
+    delegationById: createLoader(
+      (ids) => delegations.findByIds(ids),
+      (d) => d._id,
+    ),
+    delegationsGiven: createGroupLoader(
+      (ids) => delegations.givenByAny(ids),
+      (d) => d.delegatorId,
+    ),
+    delegationsReceived: createGroupLoader(
+      (ids) => delegations.receivedByAny(ids),
+      (d) => d.deputyId,
+    ),
+  };
+}
