@@ -1,19 +1,18 @@
-import type DataLoader from 'dataloader';
-import { createGroupLoader, type RequestContext, type ServiceRuntime } from '@concierge/kit';
-import { notificationModel } from './data/notification.model';
-import { NotificationRepository, type Notification } from './data/notification.repository';
+import { createGroupLoader, type RequestContext } from '@concierge/kit';
+import type { InboxContext } from './inbox/resolvers';
+import type { NotificationsStores } from './stores';
 
-export interface NotificationsContext extends RequestContext {
-  notificationsByUser: DataLoader<string, Notification[]>;
-}
+/** The whole request context: what every component's resolvers need. */
+export type NotificationsContext = InboxContext;
 
-/** Per-request context with a DataLoader that reads many users' inboxes in one query. */
-export function createContext(base: RequestContext, runtime: ServiceRuntime): NotificationsContext {
-  const repository = new NotificationRepository(notificationModel(runtime.db));
+/** Per-request context: the process's stores and fresh DataLoaders. */
+export function createContext(base: RequestContext, stores: NotificationsStores): NotificationsContext {
+  const { notifications } = stores;
   return {
     ...base,
+    notifications,
     notificationsByUser: createGroupLoader(
-      (userIds) => repository.forUsers(userIds),
+      (userIds) => notifications.inboxesOf(userIds),
       (n) => n.userId,
     ),
   };

@@ -1,35 +1,34 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gql } from 'graphql-tag';
 import { startService, type RunningService } from '@concierge/kit';
 import type { NotificationsConfig } from './config';
-import { createContext } from './context';
-import { notificationModel } from './data/notification.model';
-import { NotificationRepository } from './data/notification.repository';
-import { onSetPasswordIssued } from './events/set-password-issued.consumer';
-import { onUserCreated } from './events/user-created.consumer';
+import { createContext, type NotificationsContext } from './context';
+import { inboxHandlers } from './inbox/handlers';
 import { resolvers } from './resolvers';
+import { notificationsSdl } from './schema';
+import { createStores, type NotificationsStores } from './stores';
 
-export const typeDefs = gql(readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'));
+export const typeDefs = gql(notificationsSdl());
 
 /** Starts the notifications subgraph and its consumer. */
 export async function startServer(config: NotificationsConfig): Promise<RunningService> {
-  return startService(
+  let stores: NotificationsStores | null = null;
+  const built = (): NotificationsStores => {
+    if (!stores) throw new Error('the notifications stores are used before init');
+    return stores;
+  };
+  return startService<NotificationsContext>(
     {
       name: 'notifications',
       typeDefs,
       resolvers,
       init: async (runtime) => {
-        await notificationModel(runtime.db).init();
+        stores = createStores(runtime.db);
+        const rekeyed = await stores.notifications.prepare();
+        if (rekeyed > 0) runtime.logger.info({ rekeyed }, 'notifications given their per-recipient id');
+        await stores.delegations.prepare();
       },
-      handlers: (runtime) => ({
-        'user.created': onUserCreated(new NotificationRepository(notificationModel(runtime.db))),
-        'credential.set-password-issued': onSetPasswordIssued(
-          new NotificationRepository(notificationModel(runtime.db)),
-          config.sealKey,
-        ),
-      }),
-      context: createContext,
+      handlers: () => inboxHandlers(built(), config.sealKey),
+      context: (base) => createContext(base, built()),
     },
     config,
   );

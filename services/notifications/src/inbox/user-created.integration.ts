@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { createEvent, type RunningService } from '@concierge/kit';
-import { eventually, kafka, MONGO_BASE, readTopic, serviceConfig, startAtEnd } from '../../../test/testkit';
-import { startServer } from './server';
+import {
+  eventually,
+  kafka,
+  MONGO_BASE,
+  readTopic,
+  serviceConfig,
+  startAtEnd,
+} from '../../../../test/testkit';
+import { startServer } from '../server';
 
 const TOPIC = 'concierge.user.v1';
 
