@@ -64,7 +64,7 @@ const CHANGE = `mutation($currentPassword: String!, $newPassword: String!) {
 }`;
 const RESET = `mutation($userId: ID!) { resetPassword(userId: $userId) }`;
 // One read that reaches every subgraph with the user's token.
-const EVERYWHERE = `{ me { id notifications { kind } delegations { id } } applications { id } }`;
+const EVERYWHERE = `{ me { id notifications { kind } delegations { id } } applications { totalCount } }`;
 
 interface Session {
   accessToken: string;

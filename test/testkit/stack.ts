@@ -39,7 +39,7 @@ export async function startStack(
   const usersSettings = usersConfig({ logLevel });
   if (options.usersMongoOptions) usersSettings.mongoUri += `?${options.usersMongoOptions}`;
   const others = {
-    accessRequests: serviceConfig('access-requests', { logLevel }),
+    accessRequests: { ...serviceConfig('access-requests', { logLevel }), schedulerIntervalMs: 500 },
     delegation: serviceConfig('delegation', { logLevel }),
     notifications: serviceConfig('notifications', { logLevel }),
   };

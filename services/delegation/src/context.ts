@@ -1,5 +1,5 @@
 import { createGroupLoader, createLoader, type RequestContext, type ServiceRuntime } from '@concierge/kit';
-import type { DeputiesContext } from './deputies/resolvers';
+import type { DeputiesContext } from './deputies/context';
 import type { DelegationStores } from './stores';
 
 /** The whole request context (only the deputies component has resolvers). */

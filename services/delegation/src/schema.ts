@@ -1,25 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { componentSdl } from '@concierge/kit';
 
-/** The source folder, from src/ (tests) or dist/ (the built service): the SDL stays in src/. */
-const SRC = join(__dirname, '..', 'src');
-
-/**
- * The subgraph's SDL: each component's `<component>/<component>.graphql`, in name order (the
- * order scripts/compose.js reads them in too). A component without one (the user projection)
- * adds nothing to the graph.
- */
+/** The subgraph's SDL: its components' `.graphql` files (the folder is src/ from dist/ too). */
 export function delegationSdl(): string {
-  return readdirSync(SRC, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => join(SRC, entry.name, `${entry.name}.graphql`))
-    .sort()
-    .flatMap((file) => {
-      try {
-        return [readFileSync(file, 'utf8')];
-      } catch {
-        return [];
-      }
-    })
-    .join('\n');
+  return componentSdl(join(__dirname, '..', 'src'));
 }

@@ -31,3 +31,4 @@ export * from './storage/outbox-schema';
 export * from './duration';
 export * from './storage/exclusive-keys';
 export * from './storage/versioned-store';
+export * from './sdl';

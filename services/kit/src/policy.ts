@@ -83,7 +83,7 @@ export const policy: Policy = {
   require(principal, capability, resource) {
     policy.requireUser(principal);
     if (!policy.can(principal, capability, resource)) {
-      throw new ForbiddenError(`You may not ${capability.replace(':', ' ').replace('-', ' ')} here`);
+      throw new ForbiddenError(`You do not hold the capability ${capability} here`);
     }
   },
   isAdmin(principal) {

@@ -1,7 +1,7 @@
 import { policy } from '@concierge/kit';
 import { managerChain } from '../directory/manager-chain';
 import type { Delegation } from './delegation';
-import type { DeputiesContext } from './resolvers';
+import type { DeputiesContext } from './context';
 
 /** The policy's resource for acting on a user's deputies: the user and the managers above them. */
 async function onDeputiesOf(ctx: DeputiesContext, userId: string) {

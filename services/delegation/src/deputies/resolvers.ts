@@ -1,26 +1,13 @@
-import type DataLoader from 'dataloader';
-import { ForbiddenError, policy, type RequestContext, type ServiceRuntime } from '@concierge/kit';
-import type { DirectoryRepository, DirectoryUser } from '../directory/directory.repository';
+import { ForbiddenError, policy } from '@concierge/kit';
 import { requireManage, mayEnd, maySee } from './access';
 import { createDelegation, type CreateDelegationInput } from './create-delegation';
-import type { CreationLease } from './creation-lease';
+import type { DeputiesContext } from './context';
 import { isLive, statusOf, type Delegation as DelegationRow } from './delegation';
 import { delegationNotFound } from './delegation.errors';
-import type { DelegationRepository } from './delegation.repository';
 import type { DeputiesDeps } from './deps';
 import { endDelegation } from './end-delegation';
 
 /** What the deputies' resolvers need of a request: the stores and this request's loaders. */
-export interface DeputiesContext extends RequestContext {
-  runtime: ServiceRuntime;
-  delegations: DelegationRepository;
-  directory: DirectoryRepository;
-  lease: CreationLease;
-  directoryUserById: DataLoader<string, DirectoryUser | null>;
-  delegationById: DataLoader<string, DelegationRow | null>;
-  delegationsGiven: DataLoader<string, DelegationRow[]>;
-  delegationsReceived: DataLoader<string, DelegationRow[]>;
-}
 
 /** The deps of the deputies use cases, for this request: the caller acts. */
 function deputiesDeps(ctx: DeputiesContext, actor: string): DeputiesDeps {

@@ -27,12 +27,14 @@ export class ExclusiveKeys {
   /**
    * Takes `key` for `owner`. Returns null when `owner` holds it now (also when it held it already),
    * else the live owner that holds it. `isLive` answers whether another owner still holds it by
-   * right; when it says no, that owner's key is taken over.
+   * right; when it says no, that owner's key is taken over. A key taken within the last
+   * `graceMs` is live whatever `isLive` says: its owner may still be writing what makes it live.
    */
   async acquire(
     key: string,
     owner: string,
     isLive: (owner: string) => Promise<boolean>,
+    graceMs = 30_000,
   ): Promise<string | null> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -43,8 +45,9 @@ export class ExclusiveKeys {
       }
       const held = await this.keys.findOne({ _id: key } as Filter<KeyHolder>);
       if (!held) continue; // released meanwhile
-      if (held.owner === owner || !(await isLive(held.owner))) {
-        if (held.owner === owner) return null;
+      if (held.owner === owner) return null;
+      const young = Date.now() - held.since.getTime() < graceMs;
+      if (!young && !(await isLive(held.owner))) {
         await this.keys.deleteOne({ _id: key, owner: held.owner } as Filter<KeyHolder>);
         continue;
       }

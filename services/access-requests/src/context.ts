@@ -1,0 +1,63 @@
+import type DataLoader from 'dataloader';
+import { createLoader, type RequestContext, type ServiceRuntime } from '@concierge/kit';
+import type { Application } from './catalog/application';
+import type { DirectoryUser } from './directory/directory.model';
+import type { Grant } from './grants/grant';
+import type { ApprovalPolicy } from './policies/approval-policy';
+import type { AccessRequest } from './requests/access-request';
+import type { AccessStores } from './stores';
+
+/** What every resolver of this service has: the request, the runtime, the stores and per-request loaders. */
+export interface AccessContext extends RequestContext {
+  runtime: ServiceRuntime;
+  stores: AccessStores;
+  applicationById: DataLoader<string, Application | null>;
+  policyById: DataLoader<string, ApprovalPolicy | null>;
+  requestById: DataLoader<string, AccessRequest | null>;
+  grantById: DataLoader<string, Grant | null>;
+  userById: DataLoader<string, DirectoryUser | null>;
+  /** The managers above a user (nearest first), read once per request. */
+  managerIdsOf(userId: string): Promise<string[]>;
+}
+
+/** Per-request context: the process's stores and fresh DataLoaders. */
+export function createContext(
+  base: RequestContext,
+  runtime: ServiceRuntime,
+  stores: AccessStores,
+): AccessContext {
+  const chains = new Map<string, Promise<string[]>>();
+  return {
+    ...base,
+    runtime,
+    stores,
+    applicationById: createLoader(
+      (ids) => stores.applications.findByIds(ids),
+      (a) => a._id,
+    ),
+    policyById: createLoader(
+      (ids) => stores.policies.findByIds(ids),
+      (p) => p._id,
+    ),
+    requestById: createLoader(
+      (ids) => stores.requests.findByIds(ids),
+      (r) => r._id,
+    ),
+    grantById: createLoader(
+      (ids) => stores.grants.findByIds(ids),
+      (g) => g._id,
+    ),
+    userById: createLoader(
+      (ids) => stores.directory.usersByIds(ids),
+      (u) => u._id,
+    ),
+    managerIdsOf(userId) {
+      let chain = chains.get(userId);
+      if (!chain) {
+        chain = stores.directory.managerChain(userId).then((list) => list.map((u) => u._id));
+        chains.set(userId, chain);
+      }
+      return chain;
+    },
+  };
+}

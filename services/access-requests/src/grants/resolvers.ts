@@ -1,0 +1,134 @@
+import { BadInputError, ForbiddenError, NotFoundError, policy } from '@concierge/kit';
+import { entitlementRow } from '../catalog/resolvers';
+import type { AccessContext } from '../context';
+import { connectionOf, newestFirst, type PageArgs } from '../shared/page';
+import { iso, ref, requestDeps } from '../shared/request';
+import { isLive, type Grant } from './grant';
+import { revokeGrant, type GrantDeps } from './grant-changes';
+import { grantDirectly, type DirectGrantInput } from './grant-directly';
+import { GRANT_ERRORS } from './grants.errors';
+
+interface GrantFilter {
+  beneficiaryId?: string | null;
+  applicationId?: string | null;
+  entitlementId?: string | null;
+  includeEnded?: boolean | null;
+}
+
+function grantDeps(ctx: AccessContext): GrantDeps {
+  return { ...requestDeps(ctx), grants: ctx.stores.grants, logger: ctx.logger };
+}
+
+function grantPage(rows: Grant[], args: PageArgs & { includeEnded?: boolean | null }) {
+  const key = (g: Grant) => newestFirst(g.createdAt, g._id);
+  const shown = rows
+    .filter((g) => args.includeEnded || isLive(g))
+    .sort((a, b) => key(a).localeCompare(key(b)));
+  return connectionOf(shown, key, args);
+}
+
+/** Whether the caller may see a person's access: themselves, their managers, administrators. */
+async function mayReadAccessOf(ctx: AccessContext, userId: string): Promise<boolean> {
+  return policy.can(ctx.principal, 'access:read', { userId, managerIds: await ctx.managerIdsOf(userId) });
+}
+
+/** Whether the caller may see an application's grants: its owners and administrators. */
+async function mayReadGrantsOf(ctx: AccessContext, applicationId: string): Promise<boolean> {
+  const application = await ctx.applicationById.load(applicationId);
+  return policy.can(ctx.principal, 'access:read', { applicationOwnerIds: application?.ownerIds ?? [] });
+}
+
+export const grantResolvers = {
+  Query: {
+    grants: async (_: unknown, args: PageArgs & { filter: GrantFilter }, ctx: AccessContext) => {
+      policy.requireUser(ctx.principal);
+      const { beneficiaryId, applicationId, entitlementId, includeEnded } = args.filter;
+      let rows: Grant[];
+      if (beneficiaryId) {
+        if (
+          !(await mayReadAccessOf(ctx, beneficiaryId)) &&
+          !(applicationId && (await mayReadGrantsOf(ctx, applicationId)))
+        )
+          throw new ForbiddenError("You may not see this person's access");
+        rows = await ctx.stores.grants.ofBeneficiaries([beneficiaryId]);
+      } else if (entitlementId || applicationId) {
+        const app =
+          applicationId ?? (await ctx.stores.applications.byEntitlement(entitlementId as string))?._id;
+        if (!app || !(await mayReadGrantsOf(ctx, app)))
+          throw new ForbiddenError("You may not see this application's grants");
+        rows = entitlementId
+          ? await ctx.stores.grants.byEntitlement(entitlementId)
+          : await ctx.stores.grants.byApplication(app);
+      } else {
+        throw new BadInputError(
+          'filter',
+          'Filter by beneficiaryId, applicationId or entitlementId',
+          'GRANT.FILTER_REQUIRED',
+        );
+      }
+      rows = rows.filter(
+        (g) =>
+          (!applicationId || g.applicationId === applicationId) &&
+          (!entitlementId || g.entitlementId === entitlementId) &&
+          (!beneficiaryId || g.beneficiaryId === beneficiaryId),
+      );
+      return grantPage(rows, { ...args, includeEnded });
+    },
+    grant: async (_: unknown, args: { id: string }, ctx: AccessContext) => {
+      policy.requireUser(ctx.principal);
+      const grant = await ctx.grantById.load(args.id);
+      if (!grant) return null;
+      const visible =
+        (await mayReadAccessOf(ctx, grant.beneficiaryId)) ||
+        (await mayReadGrantsOf(ctx, grant.applicationId));
+      return visible ? grant : null;
+    },
+  },
+  Mutation: {
+    grantAccess: async (_: unknown, args: { input: DirectGrantInput }, ctx: AccessContext) => {
+      policy.requireUser(ctx.principal);
+      const application = await ctx.stores.applications.byEntitlement(args.input.entitlementId);
+      if (!application) throw new NotFoundError('Entitlement', args.input.entitlementId);
+      policy.require(ctx.principal, 'grant:manage', { applicationOwnerIds: application.ownerIds });
+      return grantDirectly(args.input, application, { ...grantDeps(ctx), directory: ctx.stores.directory });
+    },
+    revokeGrant: async (_: unknown, args: { id: string; reason: string }, ctx: AccessContext) => {
+      policy.requireUser(ctx.principal);
+      const grant = await ctx.grantById.load(args.id);
+      if (!grant) throw new NotFoundError('Grant', args.id);
+      const application = await ctx.applicationById.load(grant.applicationId);
+      policy.require(ctx.principal, 'grant:manage', { applicationOwnerIds: application?.ownerIds ?? [] });
+      if (args.reason.trim() === '')
+        throw new BadInputError('reason', 'Say why the grant is revoked', GRANT_ERRORS.REASON_REQUIRED);
+      return revokeGrant(args.id, 'MANUAL', args.reason.trim(), grantDeps(ctx));
+    },
+  },
+  User: {
+    grants: async (
+      user: { id: string },
+      args: PageArgs & { includeEnded?: boolean | null },
+      ctx: AccessContext,
+    ) => {
+      policy.requireUser(ctx.principal);
+      if (!(await mayReadAccessOf(ctx, user.id)))
+        throw new ForbiddenError("You may not see this person's access");
+      return grantPage(await ctx.stores.grants.ofBeneficiaries([user.id]), args);
+    },
+  },
+  Grant: {
+    id: (g: Grant) => g._id,
+    beneficiary: (g: Grant) => ref('User', g.beneficiaryId),
+    application: (g: Grant, _: unknown, ctx: AccessContext) => ctx.applicationById.load(g.applicationId),
+    entitlement: (g: Grant, _: unknown, ctx: AccessContext) =>
+      entitlementRow(ctx, g.applicationId, g.entitlementId),
+    validFrom: (g: Grant) => iso(g.validFrom),
+    validTo: (g: Grant) => iso(g.validTo),
+    request: (g: Grant, _: unknown, ctx: AccessContext) =>
+      g.requestId ? ctx.requestById.load(g.requestId) : null,
+    rule: (g: Grant, _: unknown, ctx: AccessContext) =>
+      g.ruleId ? ctx.stores.rules.findById(g.ruleId) : null,
+    revocationCause: (g: Grant) => g.cause,
+    endedAt: (g: Grant) => iso(g.endedAt),
+    createdAt: (g: Grant) => iso(g.createdAt),
+  },
+};
