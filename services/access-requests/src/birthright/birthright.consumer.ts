@@ -25,8 +25,8 @@ interface RuleData {
 }
 
 /**
- * Birthright rules evaluated when they matter: a user activated or moved (and terminated, which
- * takes birthright grants away with the rest), and every user a rule covers when it is created,
+ * Birthright rules evaluated when they matter: a user created active, activated or moved (a
+ * terminated user loses every grant elsewhere), and every user a rule covers when it is created,
  * changed or deleted. Runs after the directory projection has taken the same event in.
  */
 export function birthrightHandlers(deps: BirthrightConsumerDeps): HandlerMap {
@@ -59,6 +59,8 @@ export function birthrightHandlers(deps: BirthrightConsumerDeps): HandlerMap {
     deps.onChange?.();
   };
   return {
+    // A user created ACTIVE (no start date) is never activated: their creation is their start.
+    'user.created': user,
     'user.activated': user,
     'user.moved': user,
     'birthright-rule.created': rule,
