@@ -605,6 +605,11 @@ describe('credentials (real database and broker)', () => {
       startDate: new Date(Date.now() + 86_400_000).toISOString(),
     });
     expect(await refusal(mintOperatorToken({ userId: pending }, deps))).toMatchObject({ field: 'user' });
+    // An active user who never set a password gets a token with the roles they hold: none.
+    const fresh = await createUser({ email: 'no-password-yet@example.org', displayName: 'No Password Yet' });
+    const plain = await mintOperatorToken({ userId: fresh }, deps);
+    secret(plain.token);
+    expect(plain).toMatchObject({ userId: fresh, roles: [] });
 
     const minted = await mintOperatorToken({ email: 'operator@example.org' }, deps);
     secret(minted.token);

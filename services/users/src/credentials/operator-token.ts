@@ -52,6 +52,8 @@ export async function mintOperatorToken(
     after: { roles, expiresAt: expiresAt.toISOString(), via: 'token command' },
   });
   // In the credential's outbox: the users service publishes it; nothing is handed out unrecorded.
+  // A user who never had a password has no credential record yet: it is made bare.
+  await deps.credentials.ensure(user._id);
   if (!(await deps.credentials.update(user._id, {}, [audit]))) {
     throw new BadInputError('user', `${who} has no credentials`);
   }
