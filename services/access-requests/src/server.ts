@@ -7,6 +7,7 @@ import type { AccessRequestsConfig } from './config';
 import { createContext, type AccessContext } from './context';
 import { delegationHandlers } from './deputies/delegation-events.consumer';
 import { directoryHandlers } from './directory/directory-events.consumer';
+import { moverHandlers } from './lifecycle/mover.consumer';
 import { terminationHandlers } from './lifecycle/termination.consumer';
 import { grantResolvers } from './grants/resolvers';
 import { policyResolvers } from './policies/resolvers';
@@ -70,6 +71,7 @@ export async function startServer(config: AccessRequestsConfig): Promise<Running
         delegationHandlers(s.deputies),
         birthrightHandlers({ contracts: runtime.contracts, ...s, logger, onChange: kick }),
         terminationHandlers({ contracts: runtime.contracts, stores: s, logger, onChange: kick }),
+        moverHandlers({ contracts: runtime.contracts, stores: s, logger, onChange: kick }),
       );
     },
     context: (base, runtime) => createContext(base, runtime, built()),

@@ -5,6 +5,7 @@ import {
   fireTimers,
   forward,
   nextDue,
+  reroute,
   submit,
   type AccessRequest,
   type Assignee,
@@ -339,5 +340,26 @@ describe('an access request under its approval policy', () => {
     expect(codeOf(() => cancel(cancelled.next, null, ctx('bea')))).toBe(
       'CONFLICT ACCESS_REQUEST.NOT_PENDING',
     );
+  });
+
+  it('when the beneficiary gets a new manager, then the open manager task moves to them; nothing else does', () => {
+    const r = request(policy()).next;
+    const moved = (specs: readonly ApproverSpec[]) =>
+      resolve(specs).map((a) => (a.reason === 'MANAGER' ? { ...a, userId: 'newman' } : a));
+    const out = reroute(r, ctx('system:mover', T0, moved))!;
+    expect(out.next.approverIds).toEqual(['newman']);
+    expect(out.next.stage?.slots[0]).toMatchObject({ userId: 'newman', forwardedFrom: 'mia', level: 0 });
+    expect(out.events[0]).toMatchObject({
+      type: 'approval.task-assigned',
+      data: { assignees: [{ userId: 'newman', reason: 'MANAGER' }] },
+    });
+    // Same manager, or nobody in that place now: nothing changes.
+    expect(reroute(r, ctx('system:mover'))).toBeNull();
+    expect(
+      reroute(
+        r,
+        ctx('system:mover', T0, () => []),
+      ),
+    ).toBeNull();
   });
 });

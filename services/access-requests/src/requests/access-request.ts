@@ -75,7 +75,8 @@ export type TimelineAction =
   | 'APPROVED'
   | 'REJECTED'
   | 'CANCELLED'
-  | 'EXPIRED';
+  | 'EXPIRED'
+  | 'REASSIGNED';
 
 /** Who did what, on whose behalf, when: the request's record, never edited. */
 export interface TimelineEntry {
@@ -305,6 +306,44 @@ export function expire(request: AccessRequest, ctx: StepContext): Outcome {
   step.record('EXPIRED', { comment: 'The beneficiary was terminated' });
   step.emit('access-request.expired', { reason: 'BENEFICIARY_TERMINATED' });
   step.close('EXPIRED', 'BENEFICIARY_TERMINATED');
+  return step.done();
+}
+
+/**
+ * The beneficiary moved (a new manager): the open tasks their manager or their manager's manager
+ * held go to whoever holds that place now, as the policy would name them today. A task whose
+ * place nobody holds now stays with its holder (the deadline and the escalation chain still
+ * guarantee an answer). Null when nothing changes.
+ */
+export function reroute(request: AccessRequest, ctx: StepContext): Outcome | null {
+  if (request.status !== 'PENDING' || !request.stage) return null;
+  const step = new Step(request, ctx);
+  const kinds: Record<string, ApproverSpec['kind']> = {
+    MANAGER: 'MANAGER',
+    MANAGERS_MANAGER: 'MANAGERS_MANAGER',
+  };
+  const moved: Assignee[] = [];
+  for (const slot of step.openSlots()) {
+    const kind = kinds[slot.reason];
+    if (!kind) continue;
+    const holders = step.openSlots().map((s) => s.userId);
+    const now = step.eligibleFor([{ kind }], holders)[0];
+    if (!now) continue;
+    step.record('REASSIGNED', {
+      userIds: [slot.userId, now.userId],
+      comment: `The beneficiary's ${kind === 'MANAGER' ? 'manager' : "manager's manager"} changed`,
+    });
+    slot.forwardedFrom = slot.userId;
+    slot.userId = now.userId;
+    moved.push(now);
+  }
+  if (moved.length === 0) return null;
+  step.emit('approval.task-assigned', {
+    ...step.stageFields(),
+    deadline: step.stage.deadline.toISOString(),
+    assignees: moved,
+    deputies: [],
+  });
   return step.done();
 }
 
@@ -577,6 +616,11 @@ class Step {
     this.request.outcome = outcome;
     this.request.decidedAt = this.ctx.now;
     this.effects.push({ kind: 'RELEASE_PENDING' });
+  }
+
+  /** The users of `specs` who may decide now, but for `exclude`. */
+  eligibleFor(specs: readonly ApproverSpec[], exclude: readonly string[]): Assignee[] {
+    return this.eligible(specs, exclude);
   }
 
   /** The users of `specs` who may decide: each once, never the beneficiary or the requester, nor `exclude`. */

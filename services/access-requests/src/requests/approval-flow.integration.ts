@@ -14,6 +14,7 @@ const PEOPLE = [
   { id: 'nina', org: 'ops' },
   { id: ADMIN_ID, org: 'hq', roles: ['admin'] },
   { id: 'outsider', org: 'other' },
+  { id: 'zed', org: 'sales', manager: 'mia' },
   { id: 'sue', org: 'sales', manager: 'mia', status: 'SUSPENDED' as const },
   { id: 'tom', org: 'sales', manager: 'mia', status: 'TERMINATED' as const },
 ];
@@ -357,6 +358,28 @@ describe('access requests and their approval (real database and broker)', () => 
       const res = await svc.call<{ accessRequest: { id: string } | null }>(READ, { id }, svc.as(who));
       expect({ who, found: res.data?.accessRequest ?? null }).toEqual({ who, found: null });
     }
+  });
+
+  it('when the beneficiary moves to a new manager, then the open manager task goes to the new manager', async () => {
+    const id = (await request('zed', { entitlementId: ent.admin })).data!.requestAccess.id;
+    await svc.publish('user.moved', 'zed', {
+      userId: 'zed',
+      before: { organizationId: 'sales', managerId: 'mia', employeeType: 'EMPLOYEE' },
+      after: { organizationId: 'hq', managerId: 'max', employeeType: 'EMPLOYEE' },
+    });
+    const assigned = await eventually(async () =>
+      svc.eventsOf('approval.task-assigned', id).find((e) => e.actor === 'system:mover'),
+    );
+    expect(assigned.data.assignees).toEqual([{ userId: 'max', reason: 'MANAGER' }]);
+    expect(codeOf(await approve('mia', id))).toBe('FORBIDDEN');
+    const read = await svc.call<{
+      accessRequest: { timeline: { action: string; users: { id: string }[] }[] };
+    }>(READ, { id }, admin);
+    expect(read.data?.accessRequest.timeline.at(-1)).toMatchObject({
+      action: 'REASSIGNED',
+      users: [{ id: 'mia' }, { id: 'max' }],
+    });
+    expect((await approve('max', id)).data?.approveAccessRequest.status).toBe('APPROVED');
   });
 
   async function waitForTypes(requestId: string, wanted: string[]): Promise<string[]> {

@@ -6,6 +6,7 @@ import {
   expire,
   fireTimers,
   forward,
+  reroute,
   type AccessRequest,
   type DecisionInput,
 } from './access-request';
@@ -76,6 +77,20 @@ export async function expireRequestsOf(userId: string, deps: RequestDeps): Promi
     if (result?.changed) expired++;
   }
   return expired;
+}
+
+/** Sends the open manager tasks of a moved user's pending requests to their new manager; how many moved. */
+export async function rerouteRequestsOf(userId: string, deps: RequestDeps): Promise<number> {
+  let rerouted = 0;
+  for (const request of await deps.requests.ofBeneficiaries([userId])) {
+    if (request.status !== 'PENDING') continue;
+    const result = await deps.requests.store.update(request._id, async (current) => {
+      const outcome = reroute(current, await stepContext(current, deps));
+      return outcome ? changeOf(outcome, deps) : null;
+    });
+    if (result?.changed) rerouted++;
+  }
+  return rerouted;
 }
 
 /**
