@@ -126,7 +126,8 @@ export async function readTopic(topic: string) {
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `test.reader.${randomUUID()}` });
+  // Short idle fetches: stopping a reader waits for the fetch in flight.
+  const consumer = kafka.consumer({ groupId: `test.reader.${randomUUID()}`, maxWaitTimeInMs: 200 });
   const messages: KafkaMessage[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -235,7 +236,7 @@ export async function startAtEnd(groupId: string, topics?: string[]): Promise<vo
     ),
   );
   await admin.disconnect();
-  const member = kafka.consumer({ groupId });
+  const member = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   try {
     await member.connect();
     const joined = new Promise((resolve) => member.on(member.events.GROUP_JOIN, resolve));

@@ -101,6 +101,9 @@ export class EventConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: 15_000,
       heartbeatInterval: 1_000,
+      // An idle fetch waits this long for data (data returns at once). Stopping waits for the
+      // fetch in flight, so kafkajs's 5 s would hold every shutdown for up to 5 s.
+      maxWaitTimeInMs: 1_000,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = consumer;
