@@ -70,6 +70,8 @@ start_postgres() {
   chown_to_pg "$DATA_DIR/logs/postgres.log"
   if [[ -f "$PG_DATA/concierge-prepared" ]]; then
     start_postgres_server
+    # prepare.sql is idempotent: an existing cluster takes in what later versions added.
+    pg_sql "$PG_DATABASE" -f "$INFRA_DIR/postgres/prepare.sql"
     return
   fi
   # No cluster yet, or one whose first start was interrupted: it holds no data, so make it anew.
