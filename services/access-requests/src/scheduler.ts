@@ -5,6 +5,13 @@ import { fireRequest } from './requests/decide-request';
 import type { AccessStores } from './stores';
 
 /**
+ * Timers fired at once. A burst of due work (1,000 deadlines in one minute) saturated both cores at
+ * 8 and tripled the latency of approvals meanwhile (test/bench/access-requests.bench.ts); 4 leaves
+ * room for people.
+ */
+const SWEEP_CONCURRENCY = 4;
+
+/**
  * The timers that keep approvals moving and grants on their dates: reminders, escalations and
  * final actions of requests; starts, expiry notices and ends of grants. Each store's timers are
  * found by minute (the kit's DueSweeper, a cursor the replicas share, catching up after a
@@ -25,11 +32,19 @@ export function startScheduler(runtime: ServiceRuntime, stores: AccessStores, in
     intervalMs,
     async () => {
       const now = new Date();
-      const requests = await stores.requests.store.sweepDue(now, requestSweeper, (request, at) =>
-        fireRequest(request, { ...stores, ...system('approval-scheduler'), now: at, logger }),
+      const requests = await stores.requests.store.sweepDue(
+        now,
+        requestSweeper,
+        (request, at) =>
+          fireRequest(request, { ...stores, ...system('approval-scheduler'), now: at, logger }),
+        SWEEP_CONCURRENCY,
       );
-      const grants = await stores.grants.store.sweepDue(now, grantSweeper, (grant, at) =>
-        fireGrant(grant, { grants: stores.grants, ...system('grant-scheduler'), now: at, logger }),
+      const grants = await stores.grants.store.sweepDue(
+        now,
+        grantSweeper,
+        (grant, at) =>
+          fireGrant(grant, { grants: stores.grants, ...system('grant-scheduler'), now: at, logger }),
+        SWEEP_CONCURRENCY,
       );
       let healed = 0;
       for (const store of [

@@ -24,10 +24,9 @@ export class ApplicationRepository {
     return findByKeys<Application>(this.model, '_id', ids);
   }
 
-  /** The application that holds an entitlement. */
-  async byEntitlement(entitlementId: string): Promise<Application | null> {
-    const row = await this.model.findOne({ entitlementIds: entitlementId }).lean<Application>().exec();
-    return row ? this.store.load(row._id) : null;
+  /** The application that holds an entitlement, as last written (the catalogue changes rarely). */
+  byEntitlement(entitlementId: string): Promise<Application | null> {
+    return this.model.findOne({ entitlementIds: entitlementId }).lean<Application>().exec();
   }
 
   /**

@@ -66,7 +66,7 @@ export class GrantRepository {
   /** The live grant a person holds of an entitlement, if any. */
   async holding(beneficiaryId: string, entitlementId: string): Promise<Grant | null> {
     const id = await this.holdings.holder(holdingKey(beneficiaryId, entitlementId));
-    const grant = id ? await this.store.load(id) : null;
+    const grant = id ? await this.store.peek(id) : null;
     return grant && isLive(grant) ? grant : null;
   }
 

@@ -98,7 +98,12 @@ export async function rerouteRequestsOf(userId: string, deps: RequestDeps): Prom
  * action. Several replicas may fire the same one; the version claim lets one of them.
  */
 export async function fireRequest(request: AccessRequest, deps: RequestDeps): Promise<void> {
-  const outcome = fireTimers(request, await stepContext(request, deps));
+  // Approvers are looked up only to escalate; a reminder names those who hold the task already.
+  const escalating = (request.stage?.deadline.getTime() ?? 0) <= deps.now.getTime();
+  const ctx = escalating
+    ? await stepContext(request, deps)
+    : { now: deps.now, actor: deps.actor, resolve: () => [] };
+  const outcome = fireTimers(request, ctx);
   if (!outcome) return;
   await deps.requests.store.commit(request, await changeOf(outcome, deps));
 }
