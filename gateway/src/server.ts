@@ -20,6 +20,7 @@ import {
 import { AddressThrottle } from './address-throttle';
 import { createAuthenticator } from './authenticate';
 import { RevocationFeed } from './revocation-feed';
+import { AdminGrants } from './admin-grants';
 import { SessionCheck } from './session-check';
 import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetch';
 import { checkOperationLimits, type OperationLimits } from './operation-limits';
@@ -127,9 +128,19 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     staleMs: config.jwksGraceMs,
     logger: logger.child({ component: 'session-check' }),
   });
+  const adminGrants = new AdminGrants({
+    delegationUrl: config.subgraphUrls.delegation ?? '',
+    delegationKey: subgraphKey(config.signingSecret, 'delegation'),
+    ttlMs: config.sessionCacheMs,
+    staleMs: config.jwksGraceMs,
+    logger: logger.child({ component: 'admin-grants' }),
+  });
   const feed = new RevocationFeed(
     createKafka('concierge-gateway', config.kafkaBrokers, logger, config.kafkaSecurity),
-    (userId) => sessions.evict(userId),
+    (userId) => {
+      sessions.evict(userId);
+      adminGrants.evict(userId);
+    },
     logger.child({ component: 'revocation-feed' }),
   );
   // The gateway serves while the broker is away: the cache's lifetime still bounds revocation.
@@ -140,7 +151,23 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     );
   const authenticate = createAuthenticator(config.jwksUrl, config.tokenIssuer, {
     graceMs: config.jwksGraceMs,
-    ...(config.hardening ? { resolve: (userId, sid) => sessions.principalFor(userId, sid) } : {}),
+    ...(config.hardening
+      ? {
+          // The roles and admin grants the stores hold now, not those the token was issued with.
+          resolve: async (userId, sid) => {
+            const [state, grants] = await Promise.all([
+              sessions.stateFor(userId, sid),
+              adminGrants.of(userId),
+            ]);
+            return {
+              kind: 'user' as const,
+              userId,
+              roles: state.roles,
+              ...(grants.length > 0 ? { grants } : {}),
+            };
+          },
+        }
+      : {}),
   });
   const http = await startHttpServer<GatewayContext>({
     port: config.port,

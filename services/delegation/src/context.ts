@@ -1,9 +1,10 @@
 import { createGroupLoader, createLoader, type RequestContext, type ServiceRuntime } from '@concierge/kit';
+import type { AdminRolesContext } from './admin-roles/context';
 import type { DeputiesContext } from './deputies/context';
 import type { DelegationStores } from './stores';
 
-/** The whole request context (only the deputies component has resolvers). */
-export type DelegationContext = DeputiesContext;
+/** The whole request context: what each component's resolvers need. */
+export type DelegationContext = DeputiesContext & AdminRolesContext;
 
 /** Per-request context: the process's stores and fresh DataLoaders. */
 export function createContext(

@@ -1,9 +1,16 @@
+import {
+  AdminRoleAssignment,
+  adminRolesMutations,
+  adminRolesQueries,
+  adminRolesUserFields,
+} from './admin-roles/resolvers';
 import { Delegation, deputiesMutations, deputiesQueries, User } from './deputies/resolvers';
 
 /** The subgraph's resolvers, merged from its components. */
 export const resolvers = {
-  Query: { ...deputiesQueries },
-  Mutation: { ...deputiesMutations },
-  User,
+  Query: { ...deputiesQueries, ...adminRolesQueries },
+  Mutation: { ...deputiesMutations, ...adminRolesMutations },
+  User: { ...User, ...adminRolesUserFields },
   Delegation,
+  AdminRoleAssignment,
 };

@@ -1,19 +1,25 @@
 import { gql } from 'graphql-tag';
 import {
+  ADMIN_GRANTS_PATH,
   combineHandlers,
   DueSweeper,
+  HttpError,
   every,
   startService,
   type RunningService,
   type ServiceConfig,
   type ServiceDefinition,
 } from '@concierge/kit';
+import { AdminRolesRepository } from './admin-roles/admin-roles.repository';
+import { effectiveGrants } from './admin-roles/effective-grants';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, type DelegationConfig } from './config';
 import { createContext, type DelegationContext } from './context';
 import { DelegationRepository } from './deputies/delegation.repository';
 import { expireDueDelegations } from './deputies/expire-delegations';
 import { onUserTerminated } from './deputies/user-terminated.consumer';
+import { applicationHandlers } from './directory/applications.repository';
 import { directoryHandlers } from './directory/handlers';
+import { organizationHandlers } from './directory/organization-events.consumer';
 import { resolvers } from './resolvers';
 import { delegationSdl } from './schema';
 import { createStores, initStores, type DelegationStores } from './stores';
@@ -35,7 +41,7 @@ export async function startServer(config: DelegationSettings): Promise<RunningSe
     typeDefs,
     resolvers,
     // The delegations' version log carries the events of each committed change.
-    outboxCollections: [DelegationRepository.outboxCollection],
+    outboxCollections: [DelegationRepository.outboxCollection, ...AdminRolesRepository.outboxCollections],
     init: async (runtime) => {
       stores = createStores(runtime.db, {
         onCommitted: () => runtime.relay.kick(),
@@ -44,7 +50,7 @@ export async function startServer(config: DelegationSettings): Promise<RunningSe
       await initStores(stores);
     },
     background: (runtime) => {
-      const { delegations } = built();
+      const { delegations, adminRoles } = built();
       const logger = runtime.logger.child({ component: 'expiry-scheduler' });
       const sweeper = new DueSweeper({ name: 'delegation.expiry', db: runtime.db });
       const expiry = every(
@@ -63,7 +69,7 @@ export async function startServer(config: DelegationSettings): Promise<RunningSe
       const heal = every(
         HEAL_EVERY_MS,
         async () => {
-          const healed = await delegations.heal();
+          const healed = (await delegations.heal()) + (await adminRoles.heal());
           if (healed > 0)
             healLogger.warn({ healed }, 'delegation versions left unapplied by their writer applied');
         },
@@ -74,12 +80,25 @@ export async function startServer(config: DelegationSettings): Promise<RunningSe
     // The projection records a termination before the leaver's delegations are ended (combineHandlers
     // runs them in this order), which createDelegation relies on.
     handlers: (runtime) =>
-      combineHandlers(directoryHandlers(built().directory), {
-        'user.terminated': onUserTerminated({
-          delegations: built().delegations,
-          contracts: runtime.contracts,
-        }),
-      }),
+      combineHandlers(
+        directoryHandlers(built().directory),
+        organizationHandlers(built().organizations),
+        applicationHandlers(built().applications),
+        {
+          'user.terminated': onUserTerminated({
+            delegations: built().delegations,
+            contracts: runtime.contracts,
+          }),
+        },
+      ),
+    // The gateway asks, per user, which admin grants to sign into the principal.
+    internalRoutes: () => ({
+      [ADMIN_GRANTS_PATH]: async (params) => {
+        const userId = params.get('user') ?? '';
+        if (userId === '') throw new HttpError(400, 'user is required', 'BAD_REQUEST');
+        return effectiveGrants(userId, built().adminRoles);
+      },
+    }),
     context: (base, runtime) => createContext(base, runtime, built()),
   };
   return startService(definition, config);

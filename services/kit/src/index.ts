@@ -3,6 +3,7 @@ export * from './errors';
 export * from './logger';
 export * from './loader';
 export * from './mongo';
+export * from './admin-roles';
 export * from './policy';
 export * from './principal';
 export * from './service';

@@ -1,38 +1,18 @@
 import { ForbiddenError, UnauthenticatedError } from './errors';
+import { scopeReaches, type Capability } from './admin-roles';
 import type { Principal } from './principal';
-
-/**
- * What a caller may want to do. Resolvers name the capability and the resource; the rules that
- * answer live here only, so scoped admin roles (delegation service) change this file and not the
- * resolvers.
- */
-export type Capability =
-  | 'user:read'
-  | 'user:create'
-  | 'user:update'
-  | 'user:lifecycle'
-  | 'user:list'
-  | 'organization:read'
-  | 'organization:write'
-  | 'credential:change-own'
-  | 'credential:reset'
-  | 'audit:read'
-  | 'import:run'
-  // Access requests and the catalogue (access-requests service).
-  | 'application:create'
-  | 'application:manage'
-  | 'approval-policy:manage'
-  | 'birthright-rule:manage'
-  | 'access:request'
-  | 'access:read'
-  | 'grant:manage'
-  // Deputies (delegation service).
-  | 'delegation:manage';
 
 /** The thing acted on: a user and/or the organisation it belongs to, or an application. */
 export interface Resource {
   userId?: string;
   organizationId?: string;
+  /**
+   * The organisation and the ones above it, nearest first: what scoped admin roles are checked
+   * against. Without it, only `organizationId` itself is (a subtree grant then reaches no deeper).
+   */
+  organizationPath?: readonly string[];
+  /** The application acted on (its catalogue, policies, grants). */
+  applicationId?: string;
   /** The managers above `userId`, nearest first (line managers act for their reports). */
   managerIds?: readonly string[];
   /** The owners of the application acted on. */
@@ -47,8 +27,16 @@ const SELF: ReadonlySet<Capability> = new Set([
   'access:read',
   'delegation:manage',
 ]);
-/** What a line manager may do for their direct and indirect reports. */
-const LINE_MANAGER: ReadonlySet<Capability> = new Set(['access:request', 'access:read', 'delegation:manage']);
+/**
+ * What a line manager may do for their direct and indirect reports: see them and their access,
+ * request access for them (and the removal of a grant, through its policy), manage their deputies.
+ */
+const LINE_MANAGER: ReadonlySet<Capability> = new Set([
+  'user:read',
+  'access:request',
+  'access:read',
+  'delegation:manage',
+]);
 /** What an application's owners may do on it. */
 const APPLICATION_OWNER: ReadonlySet<Capability> = new Set([
   'application:manage',
@@ -56,6 +44,17 @@ const APPLICATION_OWNER: ReadonlySet<Capability> = new Set([
   'access:read',
   'grant:manage',
 ]);
+
+/** Whether one of the principal's scoped grants holds `capability` where `resource` is. */
+function heldInScope(principal: Principal, capability: Capability, resource: Resource): boolean {
+  const grants = principal.grants;
+  if (!grants?.length) return false;
+  const place = {
+    organizationPath: resource.organizationPath ?? (resource.organizationId ? [resource.organizationId] : []),
+    applicationId: resource.applicationId,
+  };
+  return grants.some((g) => g.capabilities.includes(capability) && scopeReaches(g.scope, place));
+}
 
 type SignedIn = Principal & { kind: 'user'; userId: string };
 
@@ -65,6 +64,8 @@ interface Policy {
   /** Throws UNAUTHENTICATED for anonymous callers and FORBIDDEN when `can` says no. */
   require(principal: Principal, capability: Capability, resource?: Resource): asserts principal is SignedIn;
   isAdmin(principal: Principal): boolean;
+  /** Whether the principal holds `capability` somewhere through a global role or an admin role (not as self, manager or owner). */
+  holdsAnywhere(principal: Principal, capability: Capability): boolean;
   isSelfOrAdmin(principal: Principal, userId: string): boolean;
   requireUser(principal: Principal): asserts principal is SignedIn;
   requireAdmin(principal: Principal): void;
@@ -78,7 +79,8 @@ export const policy: Policy = {
     const me = principal.userId;
     if (SELF.has(capability) && resource.userId === me) return true;
     if (LINE_MANAGER.has(capability) && resource.managerIds?.includes(me)) return true;
-    return APPLICATION_OWNER.has(capability) && (resource.applicationOwnerIds?.includes(me) ?? false);
+    if (APPLICATION_OWNER.has(capability) && resource.applicationOwnerIds?.includes(me)) return true;
+    return heldInScope(principal, capability, resource);
   },
   require(principal, capability, resource) {
     policy.requireUser(principal);
@@ -88,6 +90,11 @@ export const policy: Policy = {
   },
   isAdmin(principal) {
     return principal.kind === 'user' && principal.roles.includes('admin');
+  },
+  holdsAnywhere(principal, capability) {
+    return (
+      policy.isAdmin(principal) || (principal.grants ?? []).some((g) => g.capabilities.includes(capability))
+    );
   },
   /** The caller is the user themselves, or an administrator. */
   isSelfOrAdmin(principal, userId) {

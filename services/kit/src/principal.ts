@@ -1,4 +1,5 @@
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parseGrants, type ScopedGrant } from './admin-roles';
 
 /** Who is calling, as the gateway established it. */
 export interface Principal {
@@ -8,6 +9,11 @@ export interface Principal {
   userId?: string;
   /** Global roles, e.g. 'admin', as the users service holds them (the gateway reads them at use time). */
   roles: string[];
+  /**
+   * The capabilities the user holds through admin role assignments live now, each in its scope,
+   * as the delegation service held them when the gateway asked (briefly cached, evicted by events).
+   */
+  grants?: ScopedGrant[];
 }
 
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', roles: [] }) as Principal;
@@ -77,6 +83,17 @@ export interface SessionState {
   active: boolean;
   /** The global roles the store holds now (not those the token was issued with). */
   roles: string[];
+}
+
+/** The delegation service's route the gateway asks for a user's live admin grants. */
+export const ADMIN_GRANTS_PATH = '/internal/admin-grants';
+
+/** Its answer, for one user. */
+export interface AdminGrantsState {
+  /** The capabilities the user's live assignments give, each in its scope. */
+  grants: ScopedGrant[];
+  /** When an assignment starts or ends next (ISO 8601), so the answer changes; null: not by time. */
+  changesAt: string | null;
 }
 
 /** What the gateway signs for a call to an internal GET route of a subgraph. */
@@ -170,7 +187,7 @@ export function verifyPrincipal(
   const roles = Array.isArray(p?.roles) ? p.roles.filter((r): r is string => typeof r === 'string') : [];
   const principal: Principal =
     p.kind === 'user' && typeof p.userId === 'string'
-      ? { kind: 'user', userId: p.userId, roles }
+      ? { kind: 'user', userId: p.userId, roles, ...grantsOf(p.grants) }
       : { kind: 'anonymous', roles: [] };
   return { principal, clientAddress: typeof body.a === 'string' ? body.a : null };
 }
@@ -181,3 +198,9 @@ export function verifyPrincipal(
  * its `exp` says.
  */
 export const MAX_ACCESS_TOKEN_TTL_S = 3600;
+
+/** The signed grants as a principal field; absent when there are none (tokens stay small). */
+function grantsOf(value: unknown): { grants?: ScopedGrant[] } {
+  const grants = parseGrants(value);
+  return grants.length > 0 ? { grants } : {};
+}

@@ -1,4 +1,4 @@
-import { findByKeys, isDuplicateKey } from '@concierge/kit';
+import { findByKeys, upsertById } from '@concierge/kit';
 import type { DirectoryUserModel, DirectoryUserRecord } from './directory-user.model';
 
 /** A projected user, as plain data. */
@@ -52,14 +52,6 @@ export class DirectoryRepository {
    * nothing, so a redelivered event is harmless.
    */
   async upsert(userId: string, fields: DirectoryFields, at = new Date()): Promise<void> {
-    const write = () =>
-      this.model.updateOne({ _id: userId }, { $set: { ...fields, updatedAt: at } }, { upsert: true }).exec();
-    try {
-      await write();
-    } catch (err) {
-      // Two replicas met on the first event about a user: the record exists now, so this updates it.
-      if (!isDuplicateKey(err)) throw err;
-      await write();
-    }
+    await upsertById(this.model, userId, { ...fields, updatedAt: at });
   }
 }

@@ -81,6 +81,25 @@ export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
+/**
+ * Sets fields of the document `_id`, creating it when absent (a projection fed by events: setting
+ * the same values again changes nothing). Two writers that create it at the same moment meet on
+ * the unique _id; the loser's second try finds it and updates it.
+ */
+export async function upsertById(
+  model: Pick<Model<{ _id: string }>, 'updateOne'>,
+  id: string,
+  fields: Record<string, unknown>,
+): Promise<void> {
+  const write = () => model.updateOne({ _id: id }, { $set: fields }, { upsert: true }).exec();
+  try {
+    await write();
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    await write();
+  }
+}
+
 /** A collection, as far as insertAllNew needs it (a driver collection, or a model's `collection`). */
 export interface InsertMany {
   insertMany(docs: readonly object[], options: { ordered: false }): Promise<{ insertedCount: number }>;
