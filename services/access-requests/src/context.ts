@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { createLoader, type RequestContext, type ServiceRuntime } from '@concierge/kit';
+import { createLoader, type RequestContext, type Resource, type ServiceRuntime } from '@concierge/kit';
 import type { Application } from './catalog/application';
 import type { DirectoryUser } from './directory/directory.model';
 import type { Grant } from './grants/grant';
@@ -18,6 +18,22 @@ export interface AccessContext extends RequestContext {
   userById: DataLoader<string, DirectoryUser | null>;
   /** The managers above a user (nearest first), read once per request. */
   managerIdsOf(userId: string): Promise<string[]>;
+  /**
+   * A person as the policy sees them: who, the managers above them, and their organisation with
+   * the ones above it (scoped admin roles reach people by organisation).
+   */
+  personOf(userId: string): Promise<Resource>;
+}
+
+/** An application as the policy sees it: which, and who owns it. */
+export function applicationPlace(application: Pick<Application, '_id' | 'ownerIds'>): Resource {
+  return { applicationId: application._id, applicationOwnerIds: application.ownerIds };
+}
+
+/** The application `applicationId` as the policy sees it (without owners when it does not exist). */
+export async function applicationPlaceOf(ctx: AccessContext, applicationId: string): Promise<Resource> {
+  const application = await ctx.applicationById.load(applicationId);
+  return application ? applicationPlace(application) : { applicationId, applicationOwnerIds: [] };
 }
 
 /** Per-request context: the process's stores and fresh DataLoaders. */
@@ -27,7 +43,16 @@ export function createContext(
   stores: AccessStores,
 ): AccessContext {
   const chains = new Map<string, Promise<string[]>>();
-  return {
+  const paths = new Map<string, Promise<string[]>>();
+  const pathOf = (organizationId: string) => {
+    let path = paths.get(organizationId);
+    if (!path) {
+      path = stores.directory.organizationPath(organizationId);
+      paths.set(organizationId, path);
+    }
+    return path;
+  };
+  const context: AccessContext = {
     ...base,
     runtime,
     stores,
@@ -59,5 +84,14 @@ export function createContext(
       }
       return chain;
     },
+    async personOf(userId) {
+      const [managerIds, user] = await Promise.all([
+        context.managerIdsOf(userId),
+        context.userById.load(userId),
+      ]);
+      const organizationPath = user?.organizationId ? await pathOf(user.organizationId) : [];
+      return { userId, managerIds, organizationPath };
+    },
   };
+  return context;
 }

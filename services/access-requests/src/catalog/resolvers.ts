@@ -1,5 +1,5 @@
 import { NotFoundError, policy } from '@concierge/kit';
-import type { AccessContext } from '../context';
+import { applicationPlace, type AccessContext } from '../context';
 import { iso, ref, requestDeps } from '../shared/request';
 import { connectionOf, type PageArgs } from '../shared/page';
 import type { Application, Entitlement } from './application';
@@ -24,7 +24,7 @@ export async function requireManager(ctx: AccessContext, applicationId: string):
   policy.requireUser(ctx.principal);
   const application = await ctx.applicationById.load(applicationId);
   if (!application) throw new NotFoundError('Application', applicationId);
-  policy.require(ctx.principal, 'application:manage', { applicationOwnerIds: application.ownerIds });
+  policy.require(ctx.principal, 'application:manage', applicationPlace(application));
   return application;
 }
 

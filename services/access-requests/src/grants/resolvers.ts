@@ -1,6 +1,6 @@
 import { BadInputError, ForbiddenError, NotFoundError, policy } from '@concierge/kit';
 import { entitlementRow } from '../catalog/resolvers';
-import type { AccessContext } from '../context';
+import { applicationPlace, applicationPlaceOf, type AccessContext } from '../context';
 import { connectionOf, newestFirst, type PageArgs } from '../shared/page';
 import { iso, ref, requestDeps } from '../shared/request';
 import { isLive, type Grant } from './grant';
@@ -29,13 +29,12 @@ function grantPage(rows: Grant[], args: PageArgs & { includeEnded?: boolean | nu
 
 /** Whether the caller may see a person's access: themselves, their managers, administrators. */
 async function mayReadAccessOf(ctx: AccessContext, userId: string): Promise<boolean> {
-  return policy.can(ctx.principal, 'access:read', { userId, managerIds: await ctx.managerIdsOf(userId) });
+  return policy.can(ctx.principal, 'access:read', await ctx.personOf(userId));
 }
 
 /** Whether the caller may see an application's grants: its owners and administrators. */
 async function mayReadGrantsOf(ctx: AccessContext, applicationId: string): Promise<boolean> {
-  const application = await ctx.applicationById.load(applicationId);
-  return policy.can(ctx.principal, 'access:read', { applicationOwnerIds: application?.ownerIds ?? [] });
+  return policy.can(ctx.principal, 'access:read', await applicationPlaceOf(ctx, applicationId));
 }
 
 export const grantResolvers = {
@@ -89,15 +88,14 @@ export const grantResolvers = {
       policy.requireUser(ctx.principal);
       const application = await ctx.stores.applications.byEntitlement(args.input.entitlementId);
       if (!application) throw new NotFoundError('Entitlement', args.input.entitlementId);
-      policy.require(ctx.principal, 'grant:manage', { applicationOwnerIds: application.ownerIds });
+      policy.require(ctx.principal, 'grant:manage', applicationPlace(application));
       return grantDirectly(args.input, application, { ...grantDeps(ctx), directory: ctx.stores.directory });
     },
     revokeGrant: async (_: unknown, args: { id: string; reason: string }, ctx: AccessContext) => {
       policy.requireUser(ctx.principal);
       const grant = await ctx.grantById.load(args.id);
       if (!grant) throw new NotFoundError('Grant', args.id);
-      const application = await ctx.applicationById.load(grant.applicationId);
-      policy.require(ctx.principal, 'grant:manage', { applicationOwnerIds: application?.ownerIds ?? [] });
+      policy.require(ctx.principal, 'grant:manage', await applicationPlaceOf(ctx, grant.applicationId));
       if (args.reason.trim() === '')
         throw new BadInputError('reason', 'Say why the grant is revoked', GRANT_ERRORS.REASON_REQUIRED);
       return revokeGrant(args.id, 'MANUAL', args.reason.trim(), grantDeps(ctx));

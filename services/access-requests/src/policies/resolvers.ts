@@ -1,5 +1,5 @@
 import { BadInputError, NotFoundError, policy } from '@concierge/kit';
-import type { AccessContext } from '../context';
+import { applicationPlace, type AccessContext } from '../context';
 import { iso, ref, requestDeps } from '../shared/request';
 import type { ApprovalPolicy, ApproverSpec } from './approval-policy';
 import { POLICY_ERRORS } from './policies.errors';
@@ -25,7 +25,7 @@ async function requirePolicyManager(
       POLICY_ERRORS.UNKNOWN_APPLICATION,
     );
   }
-  policy.require(ctx.principal, 'approval-policy:manage', { applicationOwnerIds: application.ownerIds });
+  policy.require(ctx.principal, 'approval-policy:manage', applicationPlace(application));
 }
 
 export const policyResolvers = {

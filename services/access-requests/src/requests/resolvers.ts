@@ -28,10 +28,7 @@ export function requestUseCaseDeps(ctx: AccessContext): RequestDeps {
 /** The requester must be the beneficiary, one of their managers, or an administrator. */
 async function requireRequestFor(ctx: AccessContext, beneficiaryId: string): Promise<void> {
   policy.requireUser(ctx.principal);
-  policy.require(ctx.principal, 'access:request', {
-    userId: beneficiaryId,
-    managerIds: await ctx.managerIdsOf(beneficiaryId),
-  });
+  policy.require(ctx.principal, 'access:request', await ctx.personOf(beneficiaryId));
 }
 
 /**

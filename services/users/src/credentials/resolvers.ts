@@ -9,6 +9,9 @@ import { resetPassword } from './reset-password';
 import { logout, refreshSession, type Session } from './sessions';
 import { setPasswordWithToken } from './set-password';
 import { signIn } from './sign-in';
+import type { OrgTree } from '../organizations/org-tree';
+import type { Organization } from '../organizations/organization.repository';
+import { placeOf } from '../organizations/org-scope';
 
 /** What the credential resolvers need of a request. */
 export interface CredentialsContext extends ServiceContext {
@@ -16,6 +19,8 @@ export interface CredentialsContext extends ServiceContext {
   userById: DataLoader<string, User | null>;
   /** Credential stores, settings and the access-token signer (one per process). */
   credentials: CredentialRuntime;
+  /** The organisation tree, loaded once per request (scoped roles are checked against it). */
+  tree(): Promise<OrgTree<Organization>>;
 }
 
 /** What a credential use case needs from the request. */
@@ -72,10 +77,10 @@ export const credentialMutations = {
   },
   resetPassword: async (_: unknown, args: { userId: string }, ctx: CredentialsContext) => {
     policy.requireUser(ctx.principal);
-    const user = await ctx.userById.load(args.userId);
+    const [user, tree] = await Promise.all([ctx.userById.load(args.userId), ctx.tree()]);
     policy.require(ctx.principal, 'credential:reset', {
       userId: args.userId,
-      organizationId: user?.organizationId,
+      ...placeOf(user?.organizationId, tree),
     });
     await resetPassword(args.userId, credentialDeps(ctx));
     return true;

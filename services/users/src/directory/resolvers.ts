@@ -1,4 +1,4 @@
-import { NotFoundError, policy, type Capability } from '@concierge/kit';
+import { ForbiddenError, NotFoundError, policy, type Capability } from '@concierge/kit';
 import type { User as UserRow, UserQuery, UserRepository } from './user.repository';
 import { createUser, type CreateUserInput } from './create-user';
 import { listUsers, SORT_FIELDS, userQuery, type UserFilterInput } from './list-users';
@@ -8,6 +8,7 @@ import { readableOrganization, type OrganizationsContext } from '../organization
 import { requestDeps } from '../shared/request';
 import type { CredentialEffects } from './credential-effects';
 import type { UsersDeps } from './deps';
+import { placeOf, reachableOrganizations, userPlace } from '../organizations/org-scope';
 
 /** What the directory's resolvers (and the use cases they call) need of a request. */
 export interface DirectoryContext extends OrganizationsContext {
@@ -28,9 +29,27 @@ export async function visibleUser(id: string, ctx: DirectoryContext): Promise<Us
   policy.requireUser(ctx.principal);
   const user = await ctx.userById.load(id);
   if (!user) return null;
-  return policy.can(ctx.principal, 'user:read', { userId: user._id, organizationId: user.organizationId })
-    ? user
-    : null;
+  return (await mayRead(user, ctx)) ? user : null;
+}
+
+/** How far up a manager chain a read looks (a cycle written by hand cannot hold it). */
+const MAX_CHAIN = 32;
+
+/**
+ * Whether the caller may read `user`: themselves, an administrator whose scope reaches them, or a
+ * manager above them. The chain is walked only when nothing else allows the read.
+ */
+async function mayRead(user: UserRow, ctx: DirectoryContext): Promise<boolean> {
+  const place = userPlace(user, await ctx.tree());
+  if (policy.can(ctx.principal, 'user:read', place)) return true;
+  const managerIds: string[] = [];
+  let next = user.managerId;
+  while (next && !managerIds.includes(next) && managerIds.length < MAX_CHAIN) {
+    managerIds.push(next);
+    if (next === ctx.principal.userId) break;
+    next = (await ctx.userById.load(next))?.managerId ?? null;
+  }
+  return policy.can(ctx.principal, 'user:read', { ...place, managerIds });
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -44,10 +63,11 @@ export const User = {
     readableOrganization(user.organizationId, ctx),
   manager: (user: UserRow, _: unknown, ctx: DirectoryContext) =>
     user.managerId ? visibleUser(user.managerId, ctx) : null,
-  directReports: async (user: UserRow, _: unknown, ctx: DirectoryContext) =>
-    (await ctx.directReports.load(user._id)).filter((u) =>
-      policy.can(ctx.principal, 'user:read', { userId: u._id, organizationId: u.organizationId }),
-    ),
+  directReports: async (user: UserRow, _: unknown, ctx: DirectoryContext) => {
+    const reports = await ctx.directReports.load(user._id);
+    const shown = await Promise.all(reports.map((u) => mayRead(u, ctx)));
+    return reports.filter((_, i) => shown[i]);
+  },
   attributes: async (user: UserRow, _: unknown, ctx: DirectoryContext) => {
     const definitions = (await ctx.tree()).effectiveDefinitions(user.organizationId);
     return Object.entries(user.attributes ?? {})
@@ -71,8 +91,8 @@ export async function requireOnUser(
   id: string,
 ): Promise<void> {
   policy.requireUser(ctx.principal);
-  const user = await ctx.userById.load(id);
-  policy.require(ctx.principal, capability, { userId: id, organizationId: user?.organizationId });
+  const [user, tree] = await Promise.all([ctx.userById.load(id), ctx.tree()]);
+  policy.require(ctx.principal, capability, { userId: id, ...placeOf(user?.organizationId, tree) });
 }
 
 type GraphAttributes = { name: string; value?: string | null }[] | null | undefined;
@@ -97,8 +117,17 @@ export const directoryQueries = {
     args: { filter?: UserFilterInput; first?: number; after?: string; sort: keyof typeof SORT_FIELDS },
     ctx: DirectoryContext,
   ) => {
-    policy.require(ctx.principal, 'user:list', { organizationId: args.filter?.organizationId ?? undefined });
-    const query = userQuery({ ...args, sort: SORT_FIELDS[args.sort] }, await ctx.tree());
+    policy.requireUser(ctx.principal);
+    const tree = await ctx.tree();
+    const reachable = reachableOrganizations(ctx.principal, 'user:list', tree);
+    if (reachable !== 'all' && reachable.length === 0)
+      throw new ForbiddenError('You do not hold the capability user:list anywhere');
+    const query = userQuery({ ...args, sort: SORT_FIELDS[args.sort] }, tree);
+    if (reachable !== 'all') {
+      // Only the organisations the caller's grants reach, inside the query: pages and counts agree.
+      const allowed = new Set(reachable);
+      query.organizationIds = (query.organizationIds ?? reachable).filter((id) => allowed.has(id));
+    }
     const page = await listUsers(query, ctx.users);
     for (const edge of page.edges) ctx.userById.prime(edge.node._id, edge.node);
     return page;
@@ -115,7 +144,7 @@ export const directoryMutations = {
     args: { input: Omit<CreateUserInput, 'attributes'> & { attributes?: GraphAttributes } },
     ctx: DirectoryContext,
   ) => {
-    policy.require(ctx.principal, 'user:create', { organizationId: args.input.organizationId });
+    policy.require(ctx.principal, 'user:create', placeOf(args.input.organizationId, await ctx.tree()));
     const input = { ...args.input, attributes: attributeMap(args.input.attributes) };
     return createUser(input, directoryDeps(ctx));
   },
@@ -129,7 +158,7 @@ export const directoryMutations = {
       // Moving a user needs the right in the destination too.
       policy.require(ctx.principal, 'user:update', {
         userId: args.id,
-        organizationId: args.input.organizationId,
+        ...placeOf(args.input.organizationId, await ctx.tree()),
       });
     }
     const input = { ...args.input, attributes: attributeMap(args.input.attributes) };

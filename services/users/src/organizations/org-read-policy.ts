@@ -1,4 +1,5 @@
 import { policy, type Principal } from '@concierge/kit';
+import { placeOf } from './org-scope';
 import type { OrgTree, TreeNode } from './org-tree';
 
 /**
@@ -33,8 +34,9 @@ export interface OrgReadFacts<T extends TreeNode = TreeNode> {
  */
 export function orgAccess(principal: Principal, id: string, facts: OrgReadFacts): OrgAccess | null {
   if (principal.kind !== 'user' || !principal.userId) return null;
-  // Not looked up in the tree: an organisation a mutation of this request wrote may be newer than it.
-  if (policy.can(principal, 'organization:read', { organizationId: id })) return 'all';
+  // An organisation a mutation of this request wrote may be newer than the tree: then only its own
+  // id is checked (placeOf finds no ancestors), as a scoped role's organisation.
+  if (policy.can(principal, 'organization:read', placeOf(id, facts.tree))) return 'all';
   const own = facts.ownOrganizationId;
   if (own === null || !facts.tree.get(own) || !facts.tree.get(id)) return null;
   if (id === own) return 'member';
