@@ -19,6 +19,7 @@ import {
 } from '@concierge/kit';
 import { AddressThrottle } from './address-throttle';
 import { createAuthenticator } from './authenticate';
+import { createExternalAuthenticator, ExternalIdentityCheck, withExternalIssuer } from './external-idp';
 import { RevocationFeed } from './revocation-feed';
 import { SessionCheck } from './session-check';
 import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetch';
@@ -127,9 +128,21 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     staleMs: config.jwksGraceMs,
     logger: logger.child({ component: 'session-check' }),
   });
+  const externalIdentities = config.externalIdp
+    ? new ExternalIdentityCheck(config.externalIdp, {
+        usersUrl: config.subgraphUrls.users ?? '',
+        usersKey: subgraphKey(config.signingSecret, 'users'),
+        ttlMs: config.sessionCacheMs,
+        staleMs: config.jwksGraceMs,
+        logger: logger.child({ component: 'external-idp' }),
+      })
+    : null;
   const feed = new RevocationFeed(
     createKafka('concierge-gateway', config.kafkaBrokers, logger, config.kafkaSecurity),
-    (userId) => sessions.evict(userId),
+    (userId) => {
+      sessions.evict(userId);
+      externalIdentities?.evict(userId);
+    },
     logger.child({ component: 'revocation-feed' }),
   );
   // The gateway serves while the broker is away: the cache's lifetime still bounds revocation.
@@ -138,10 +151,21 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     .catch((err: unknown) =>
       logger.error({ err }, 'revocation feed not running; cache lifetime bounds revocation'),
     );
-  const authenticate = createAuthenticator(config.jwksUrl, config.tokenIssuer, {
+  const authenticateLocal = createAuthenticator(config.jwksUrl, config.tokenIssuer, {
     graceMs: config.jwksGraceMs,
     ...(config.hardening ? { resolve: (userId, sid) => sessions.principalFor(userId, sid) } : {}),
   });
+  // Off unless configured: then a token claiming the external issuer goes to its own verifier.
+  const authenticate =
+    config.externalIdp && externalIdentities
+      ? withExternalIssuer(
+          authenticateLocal,
+          config.externalIdp.issuer,
+          createExternalAuthenticator(config.externalIdp, externalIdentities, {
+            graceMs: config.jwksGraceMs,
+          }),
+        )
+      : authenticateLocal;
   const http = await startHttpServer<GatewayContext>({
     port: config.port,
     host: '127.0.0.1',
