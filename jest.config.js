@@ -16,7 +16,14 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{services,gateway}/**/src/**/*.integration.ts'],
     },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
+      // oidc-provider (the external identity provider of external-idp.e2e.ts) ships ES modules only.
+      transform: { ...transform, '/node_modules/oidc-provider/.+\\.js$': transform['^.+\\.ts$'] },
+      transformIgnorePatterns: ['^(?!.*/node_modules/oidc-provider/).*/node_modules/'],
+    },
   ],
   // Integration and end-to-end tests stop and start the real broker; hooks share this limit.
   testTimeout: 120_000,

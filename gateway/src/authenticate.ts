@@ -23,10 +23,13 @@ export interface AuthenticatorOptions {
 }
 
 /**
- * The users service's public keys: fetched and cached, and while the JWKS cannot be fetched, the
+ * A JWKS's public keys (the users service's, or the external provider's): fetched and cached, and while the JWKS cannot be fetched, the
  * last keys fetched, for a bounded grace. Without any, a request answers 503, not 500.
  */
-function keysWithGrace(jwksUrl: string, options: AuthenticatorOptions): JWTVerifyGetKey {
+export function keysWithGrace(
+  jwksUrl: string,
+  options: Pick<AuthenticatorOptions, 'cacheMaxAgeMs' | 'cooldownMs' | 'graceMs'>,
+): JWTVerifyGetKey {
   const graceMs = options.graceMs ?? 3_600_000;
   const remote = createRemoteJWKSet(new URL(jwksUrl), {
     cooldownDuration: options.cooldownMs ?? 5_000,

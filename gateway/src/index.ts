@@ -3,6 +3,7 @@ import { loadConfig } from './config';
 import { startGateway } from './server';
 
 export { loadConfig } from './config';
+export type { ExternalIdpConfig, GatewayConfig } from './config';
 export { startGateway } from './server';
 
 if (require.main === module) {

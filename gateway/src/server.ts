@@ -19,6 +19,7 @@ import {
 } from '@concierge/kit';
 import { AddressThrottle } from './address-throttle';
 import { createAuthenticator } from './authenticate';
+import { createExternalAuthenticator, ExternalIdentityCheck, withExternalIssuer } from './external-idp';
 import { RevocationFeed } from './revocation-feed';
 import { AdminGrants } from './admin-grants';
 import { SessionCheck } from './session-check';
@@ -135,6 +136,15 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     staleMs: config.jwksGraceMs,
     logger: logger.child({ component: 'admin-grants' }),
   });
+  const externalIdentities = config.externalIdp
+    ? new ExternalIdentityCheck(config.externalIdp, {
+        usersUrl: config.subgraphUrls.users ?? '',
+        usersKey: subgraphKey(config.signingSecret, 'users'),
+        ttlMs: config.sessionCacheMs,
+        staleMs: config.jwksGraceMs,
+        logger: logger.child({ component: 'external-idp' }),
+      })
+    : null;
   const feed = new RevocationFeed(
     createKafka('concierge-gateway', config.kafkaBrokers, logger, config.kafkaSecurity),
     (userId) => {
@@ -149,26 +159,28 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     .catch((err: unknown) =>
       logger.error({ err }, 'revocation feed not running; cache lifetime bounds revocation'),
     );
-  const authenticate = createAuthenticator(config.jwksUrl, config.tokenIssuer, {
+  /** The roles and admin grants the stores hold now, not those a token was issued with. */
+  const currentPrincipal = async (userId: string, sid: string | null): Promise<Principal> => {
+    const [state, grants] = await Promise.all([sessions.stateFor(userId, sid), adminGrants.of(userId)]);
+    return { kind: 'user', userId, roles: state.roles, ...(grants.length > 0 ? { grants } : {}) };
+  };
+  const authenticateLocal = createAuthenticator(config.jwksUrl, config.tokenIssuer, {
     graceMs: config.jwksGraceMs,
-    ...(config.hardening
-      ? {
-          // The roles and admin grants the stores hold now, not those the token was issued with.
-          resolve: async (userId, sid) => {
-            const [state, grants] = await Promise.all([
-              sessions.stateFor(userId, sid),
-              adminGrants.of(userId),
-            ]);
-            return {
-              kind: 'user' as const,
-              userId,
-              roles: state.roles,
-              ...(grants.length > 0 ? { grants } : {}),
-            };
-          },
-        }
-      : {}),
+    ...(config.hardening ? { resolve: currentPrincipal } : {}),
   });
+  // Off unless configured: then a token claiming the external issuer goes to its own verifier.
+  const authenticate =
+    config.externalIdp && externalIdentities
+      ? withExternalIssuer(
+          authenticateLocal,
+          config.externalIdp.issuer,
+          createExternalAuthenticator(config.externalIdp, externalIdentities, {
+            graceMs: config.jwksGraceMs,
+            // An external token has no sign-in here: it stands while its user is ACTIVE.
+            resolve: (userId) => currentPrincipal(userId, null),
+          }),
+        )
+      : authenticateLocal;
   const http = await startHttpServer<GatewayContext>({
     port: config.port,
     host: '127.0.0.1',

@@ -9,6 +9,8 @@ export interface UserAnswerCacheOptions<T> {
   staleMs: number;
   /** When an answer stops being true by itself (epoch ms), if sooner than the ttl. */
   validUntil?: (answer: T) => number | null;
+  /** Whether an answer may be kept at all (default: every answer is). */
+  keep?: (answer: T) => boolean;
   /** What the answer is, for the 503 message and the log. */
   what: string;
   logger: Logger;
@@ -57,7 +59,7 @@ export class UserAnswerCache<T> {
     }
     try {
       const answer = await pending;
-      if (epoch !== this.evictions) return answer;
+      if (epoch !== this.evictions || this.options.keep?.(answer) === false) return answer;
       const ends = this.options.validUntil?.(answer) ?? null;
       const until = Math.min(now + this.options.ttlMs, ends ?? Infinity);
       this.entries.delete(key);

@@ -78,6 +78,8 @@ export async function startStack(
   const keys = new SigningKeys(new SigningKeyRepository(users.runtime.db), { sealKey: SEAL_KEY });
   return {
     gateway,
+    /** The gateway's configuration, to start another gateway on the same subgraphs. */
+    gatewayConfig: config,
     users,
     /** The users service's signing keys, to sign tokens sign-in would never issue. */
     keys,

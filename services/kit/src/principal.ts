@@ -96,6 +96,25 @@ export interface AdminGrantsState {
   changesAt: string | null;
 }
 
+/**
+ * The users service's route the gateway asks which local user a verified token of the external
+ * OpenID Connect provider stands for (and, when configured, creates that user PENDING).
+ */
+export const EXTERNAL_IDENTITY_PATH = '/internal/external-identity';
+
+/** How the gateway maps an external token to a local user. */
+export type ExternalMapping = 'subject' | 'email';
+
+/** The users service's answer for one external identity. */
+export interface ExternalIdentityState {
+  /** The local user the identity maps to; null when it maps to nobody (and none was created). */
+  userId: string | null;
+  /** True only when that user is ACTIVE. */
+  active: boolean;
+  /** The global roles the store holds now; empty unless active. */
+  roles: string[];
+}
+
 /** What the gateway signs for a call to an internal GET route of a subgraph. */
 export function internalOperation(subgraph: string, path: string, params: URLSearchParams): SignedOperation {
   return { subgraph, query: `GET ${path}?${params.toString()}`, operationName: null };

@@ -3,6 +3,7 @@ import {
   combineHandlers,
   DueSweeper,
   every,
+  EXTERNAL_IDENTITY_PATH,
   HttpError,
   SESSION_STATE_PATH,
   startService,
@@ -21,6 +22,7 @@ import { userModel } from './directory/user.model';
 import { createStores, type UsersStores } from './stores';
 import { rotateSigningKeysOnSchedule } from './credentials/signing-keys';
 import { sessionState } from './credentials/session-state';
+import { externalIdentityRoute } from './external-idp/external-identity.route';
 import { runDueTransitions } from './lifecycle/run-due-transitions';
 import { hrFeedHandlers } from './hr-feed/hr-feed.consumer';
 import { resolvers } from './resolvers';
@@ -120,7 +122,7 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
       ),
     routes: () => ({ '/.well-known/jwks.json': () => built().keys.jwks() }),
     // The gateway asks, per user and sign-in, whether a token still stands and with which roles.
-    internalRoutes: () => ({
+    internalRoutes: (runtime) => ({
       [SESSION_STATE_PATH]: async (params) => {
         const userId = params.get('user') ?? '';
         if (userId === '') throw new HttpError(400, 'user is required', 'BAD_REQUEST');
@@ -131,6 +133,8 @@ export async function startServer(config: UsersConfig): Promise<RunningService> 
           refreshTokens: stores.credentials.refreshTokens,
         });
       },
+      // The gateway asks which local user a token of the external OpenID Connect provider stands for.
+      [EXTERNAL_IDENTITY_PATH]: externalIdentityRoute(built, runtime, () => runtime.relay.kick()),
     }),
     context: (base, runtime) => createContext(base, runtime, built(), credentials as CredentialRuntime),
   };

@@ -42,12 +42,17 @@ export function duplicateConflict(err: DuplicateUserError, value: string): Confl
   });
 }
 
-/** Checks a new user; returns the document to insert and its user.created event. */
+/**
+ * Checks a new user; returns the document to insert and its user.created event. `pending` keeps
+ * the user PENDING without a start date, until an administrator activates them (a user created
+ * just in time for an external sign-in).
+ */
 export async function prepareUser(
   input: CreateUserInput,
   deps: UsersDeps,
   tree: OrgTree<Organization>,
   managers?: ReadonlyMap<string, ManagerRef>,
+  options: { pending?: boolean } = {},
 ) {
   const profile = normalizeProfile(input);
   const startDate = parseDate('startDate', input.startDate);
@@ -66,7 +71,7 @@ export async function prepareUser(
   );
 
   const id = randomUUID();
-  const status = initialStatus({ startDate }, deps.now ?? new Date());
+  const status = options.pending ? 'PENDING' : initialStatus({ startDate }, deps.now ?? new Date());
   const due = nextDue(status, { startDate, endDate });
   const externalKey = externalKeyOf(profile);
   const event = usersEvent(deps, 'user.created', id, {

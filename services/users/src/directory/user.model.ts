@@ -13,6 +13,11 @@ export interface UserRecord extends OutboxFields {
   source: string | null;
   /** `source:externalId`, unique; absent when the user has no external id (sparse index). */
   externalKey?: string;
+  /**
+   * `issuer#subject` of the external OpenID Connect identity the user signs in with (an issuer has
+   * no fragment, so the first `#` separates them); unique; absent for users without one.
+   */
+  externalSubject?: string;
   /** Unique, lower case; defaults to the e-mail address. */
   username: string;
   /** Unique, lower case. */
@@ -49,6 +54,7 @@ const userSchema = new Schema<UserRecord>(
     externalId: { type: String, default: null },
     source: { type: String, default: null },
     externalKey: { type: String },
+    externalSubject: { type: String },
     username: { type: String, required: true },
     email: { type: String, required: true },
     givenName: { type: String, default: null },
@@ -76,6 +82,8 @@ userSchema.index({ email: 1 }, { unique: true });
 userSchema.index({ username: 1 }, { unique: true });
 // Imports and the HR feed find a user by source and external id; users without one are not indexed.
 userSchema.index({ externalKey: 1 }, { unique: true, sparse: true });
+// The gateway maps an external provider's token to its user by issuer and subject (external-idp/).
+userSchema.index({ externalSubject: 1 }, { unique: true, sparse: true });
 // users(filter: { organizationId }) and the organisation's member list.
 userSchema.index({ organizationId: 1 });
 // directReports and users(filter: { managerId }).

@@ -171,6 +171,16 @@ export class UserRepository {
     return findByKeys<User>(this.model, 'externalKey', keys, { projection: PUBLIC });
   }
 
+  /** The user with this e-mail address (normalised); an equality on its unique index. */
+  async findByEmail(email: string): Promise<User | null> {
+    return this.model.findOne({ email }, PUBLIC).lean<User>().exec();
+  }
+
+  /** The user an external identity (`issuer#subject`, see UserRecord) belongs to. */
+  async findByExternalSubject(key: string): Promise<User | null> {
+    return this.model.findOne({ externalSubject: key }, PUBLIC).lean<User>().exec();
+  }
+
   /** Which of these e-mails and usernames belong to some user already (a dry-run import's check). */
   async takenLogins(emails: string[], usernames: string[]): Promise<Set<string>> {
     const projection = { email: 1, username: 1 } as const;
