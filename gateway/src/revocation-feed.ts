@@ -3,20 +3,27 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@concierge/kit';
 
 /**
- * The topics whose events change what a user may do: lifecycle and credential changes (keyed by
- * the user id) and admin role changes (keyed by the assignment; the user is in the data).
+ * The topics whose events change what a caller may do: lifecycle and credential changes (keyed by
+ * the user id), admin role changes (keyed by the assignment; the user is in the data) and API
+ * token changes (keyed by the token).
  */
 export const REVOCATION_TOPICS = ['concierge.user.v1', 'concierge.credential.v1', 'concierge.admin.v1'];
 
-/** The user an event is about: the message key, or on the admin topic the data's userId. */
-function userOf(topic: string, message: KafkaMessage): string | null {
-  if (topic !== 'concierge.admin.v1') return message.key?.toString() || null;
+/**
+ * What an event is about, for the caches: the message key (a user, or on the admin topic an
+ * assignment or a token), and on the admin topic the user in the data.
+ */
+function idsOf(topic: string, message: KafkaMessage): string[] {
+  const key = message.key?.toString() || null;
+  const ids = key ? [key] : [];
+  if (topic !== 'concierge.admin.v1') return ids;
   try {
     const event = JSON.parse(message.value?.toString() ?? '') as { data?: { userId?: unknown } };
-    return typeof event.data?.userId === 'string' ? event.data.userId : null;
+    if (typeof event.data?.userId === 'string') ids.push(event.data.userId);
   } catch {
-    return null;
+    // not JSON: the key is all there is
   }
+  return ids;
 }
 
 /**
@@ -29,7 +36,8 @@ export class RevocationFeed {
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly evict: (userId: string) => void,
+    /** Forgets every cached answer about a user or a token. */
+    private readonly evict: (id: string) => void,
     private readonly logger: Logger,
   ) {}
 
@@ -44,8 +52,7 @@ export class RevocationFeed {
     await consumer.subscribe({ topics: REVOCATION_TOPICS, fromBeginning: false });
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
-        const userId = userOf(topic, message);
-        if (userId) this.evict(userId);
+        for (const id of idsOf(topic, message)) this.evict(id);
       },
     });
     this.logger.info({ topics: REVOCATION_TOPICS }, 'revocation feed running');

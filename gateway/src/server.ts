@@ -22,6 +22,7 @@ import { createAuthenticator } from './authenticate';
 import { createExternalAuthenticator, ExternalIdentityCheck, withExternalIssuer } from './external-idp';
 import { RevocationFeed } from './revocation-feed';
 import { AdminGrants } from './admin-grants';
+import { ApiTokens, withApiTokens } from './api-tokens';
 import { SessionCheck } from './session-check';
 import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetch';
 import { checkOperationLimits, type OperationLimits } from './operation-limits';
@@ -145,11 +146,20 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         logger: logger.child({ component: 'external-idp' }),
       })
     : null;
+  const apiTokens = new ApiTokens({
+    delegationUrl: config.subgraphUrls.delegation ?? '',
+    delegationKey: subgraphKey(config.signingSecret, 'delegation'),
+    ttlMs: config.sessionCacheMs,
+    staleMs: config.jwksGraceMs,
+    logger: logger.child({ component: 'api-tokens' }),
+    creator: (userId) => currentPrincipal(userId, null),
+  });
   const feed = new RevocationFeed(
     createKafka('concierge-gateway', config.kafkaBrokers, logger, config.kafkaSecurity),
-    (userId) => {
-      sessions.evict(userId);
-      adminGrants.evict(userId);
+    (id) => {
+      sessions.evict(id);
+      adminGrants.evict(id);
+      apiTokens.evict(id);
     },
     logger.child({ component: 'revocation-feed' }),
   );
@@ -181,6 +191,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
           }),
         )
       : authenticateLocal;
+  const authenticateAny = withApiTokens(authenticate, apiTokens);
   const http = await startHttpServer<GatewayContext>({
     port: config.port,
     host: '127.0.0.1',
@@ -188,7 +199,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     apollo,
     ready: async () => true,
     context: async ({ req, correlationId, logger: requestLogger }) => ({
-      principal: await authenticate(req),
+      principal: await authenticateAny(req),
       clientAddress: req.socket.remoteAddress ?? null,
       correlationId,
       logger: requestLogger,

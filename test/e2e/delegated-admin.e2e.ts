@@ -1,4 +1,4 @@
-import { createOrg, eventually, graphql, readTopic, type GraphQLResponse } from '../testkit';
+import { bearerCaller, codeOf, createOrg, eventually, okData as ok, readTopic, reasonOf } from '../testkit';
 import { startStack } from '../testkit/stack';
 
 const CREATE_USER = `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`;
@@ -33,14 +33,8 @@ describe('delegated administration, end to end through the gateway', () => {
   let admin = '';
   const adminId = `admin-${Date.now()}`;
 
-  const call = <T>(query: string, variables: Record<string, unknown>, token: string) =>
-    graphql<T>(stack.gateway.url, query, variables, { authorization: `Bearer ${token}` });
-  const ok = <T>(res: GraphQLResponse<T>): T => {
-    expect(res.errors).toBeUndefined();
-    return res.data as T;
-  };
-  const codeOf = (res: GraphQLResponse<unknown>) => res.errors?.[0]?.extensions?.code;
-  const reasonOf = (res: GraphQLResponse<unknown>) => res.errors?.[0]?.extensions?.reason;
+  const call = <T>(query: string, variables: Record<string, unknown>, bearer: string) =>
+    bearerCaller(stack.gateway.url)<T>(query, variables, bearer);
 
   async function person(key: string, orgKey: string) {
     const input = {

@@ -77,6 +77,23 @@ export async function signedFor(
   return signPrincipal(principal, subgraphKey(SECRET, subgraph), { subgraph, query, variables }, options);
 }
 
+/** A caller of one GraphQL endpoint (the gateway) as the holder of a bearer token. */
+export function bearerCaller(url: string) {
+  return <T>(query: string, variables: Record<string, unknown>, bearer: string) =>
+    graphql<T>(url, query, variables, { authorization: `Bearer ${bearer}` });
+}
+
+/** The data of a response that must have no errors (the errors are the failure's message). */
+export function okData<T>(res: GraphQLResponse<T>): T {
+  if (res.errors) throw new Error(`unexpected errors: ${JSON.stringify(res.errors)}`);
+  return res.data as T;
+}
+
+/** The first error's extensions.reason (the stable domain code), if any. */
+export const reasonOf = (res: GraphQLResponse<unknown>) => res.errors?.[0]?.extensions?.reason;
+/** The first error's extensions.code, if any. */
+export const codeOf = (res: GraphQLResponse<unknown>) => res.errors?.[0]?.extensions?.code;
+
 /** POSTs a GraphQL operation; `auth` is a principal to sign as the gateway would, or raw headers. */
 export async function graphql<T = Record<string, unknown>>(
   url: string,

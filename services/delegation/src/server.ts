@@ -1,6 +1,7 @@
 import { gql } from 'graphql-tag';
 import {
   ADMIN_GRANTS_PATH,
+  API_TOKEN_PATH,
   combineHandlers,
   DueSweeper,
   HttpError,
@@ -12,6 +13,9 @@ import {
 } from '@concierge/kit';
 import { AdminRolesRepository } from './admin-roles/admin-roles.repository';
 import { effectiveGrants } from './admin-roles/effective-grants';
+import { ApiTokenRepository } from './api-tokens/api-tokens.repository';
+import { checkToken } from './api-tokens/check-token';
+import { fireDueTokens } from './api-tokens/token-timers';
 import { DEFAULT_SCHEDULER_INTERVAL_MS, type DelegationConfig } from './config';
 import { createContext, type DelegationContext } from './context';
 import { DelegationRepository } from './deputies/delegation.repository';
@@ -41,7 +45,11 @@ export async function startServer(config: DelegationSettings): Promise<RunningSe
     typeDefs,
     resolvers,
     // The delegations' version log carries the events of each committed change.
-    outboxCollections: [DelegationRepository.outboxCollection, ...AdminRolesRepository.outboxCollections],
+    outboxCollections: [
+      DelegationRepository.outboxCollection,
+      ...AdminRolesRepository.outboxCollections,
+      ApiTokenRepository.outboxCollection,
+    ],
     init: async (runtime) => {
       stores = createStores(runtime.db, {
         onCommitted: () => runtime.relay.kick(),
@@ -50,9 +58,10 @@ export async function startServer(config: DelegationSettings): Promise<RunningSe
       await initStores(stores);
     },
     background: (runtime) => {
-      const { delegations, adminRoles } = built();
+      const { delegations, adminRoles, tokens } = built();
       const logger = runtime.logger.child({ component: 'expiry-scheduler' });
       const sweeper = new DueSweeper({ name: 'delegation.expiry', db: runtime.db });
+      const tokenSweeper = new DueSweeper({ name: 'api-token.timers', db: runtime.db });
       const expiry = every(
         config.schedulerIntervalMs ?? DEFAULT_SCHEDULER_INTERVAL_MS,
         async () => {
@@ -62,6 +71,12 @@ export async function startServer(config: DelegationSettings): Promise<RunningSe
             sweeper,
           });
           if (fired > 0) logger.info({ fired }, 'delegations expired');
+          const tokenTimers = await fireDueTokens(new Date(), {
+            tokens,
+            contracts: runtime.contracts,
+            sweeper: tokenSweeper,
+          });
+          if (tokenTimers > 0) logger.info({ fired: tokenTimers }, 'token notices and expiries recorded');
         },
         logger,
       );
@@ -69,7 +84,7 @@ export async function startServer(config: DelegationSettings): Promise<RunningSe
       const heal = every(
         HEAL_EVERY_MS,
         async () => {
-          const healed = (await delegations.heal()) + (await adminRoles.heal());
+          const healed = (await delegations.heal()) + (await adminRoles.heal()) + (await tokens.heal());
           if (healed > 0)
             healLogger.warn({ healed }, 'delegation versions left unapplied by their writer applied');
         },
@@ -97,6 +112,12 @@ export async function startServer(config: DelegationSettings): Promise<RunningSe
         const userId = params.get('user') ?? '';
         if (userId === '') throw new HttpError(400, 'user is required', 'BAD_REQUEST');
         return effectiveGrants(userId, built().adminRoles);
+      },
+      [API_TOKEN_PATH]: async (params) => {
+        const id = params.get('id') ?? '';
+        const digest = params.get('digest') ?? '';
+        if (id === '' || digest === '') throw new HttpError(400, 'id and digest are required', 'BAD_REQUEST');
+        return checkToken(id, digest, built().tokens);
       },
     }),
     context: (base, runtime) => createContext(base, runtime, built()),

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import type { Logger } from '@concierge/kit';
 import { AdminRolesRepository } from './admin-roles/admin-roles.repository';
 import { assignmentModel, customRoleModel } from './admin-roles/admin-roles.model';
+import { ApiTokenRepository } from './api-tokens/api-tokens.repository';
 import { ApplicationsRepository } from './directory/applications.repository';
 import { directoryOrganizationModel } from './directory/directory-organization.model';
 import { directoryUserModel } from './directory/directory-user.model';
@@ -19,6 +20,7 @@ export interface DelegationStores {
   delegations: DelegationRepository;
   lease: CreationLease;
   adminRoles: AdminRolesRepository;
+  tokens: ApiTokenRepository;
 }
 
 /** `onCommitted` runs after every committed change of a delegation (the service kicks its relay). */
@@ -36,6 +38,7 @@ export function createStores(
       { assignments: assignmentModel(db), roles: customRoleModel(db) },
       options,
     ),
+    tokens: new ApiTokenRepository(db, options),
   };
 }
 
@@ -46,4 +49,5 @@ export async function initStores(stores: DelegationStores): Promise<void> {
   await stores.applications.init();
   await stores.delegations.init();
   await stores.adminRoles.init();
+  await stores.tokens.init();
 }

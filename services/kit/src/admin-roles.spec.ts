@@ -1,4 +1,11 @@
-import { BUILT_IN_ROLES, parseGrants, scopeCovers, scopeReaches, type Scope } from './admin-roles';
+import {
+  BUILT_IN_ROLES,
+  parseGrants,
+  scopeCovers,
+  scopeReaches,
+  tokenGrants,
+  type Scope,
+} from './admin-roles';
 import { policy } from './policy';
 import type { Principal } from './principal';
 
@@ -106,5 +113,65 @@ describe('policy with scoped admin roles', () => {
     expect(policy.can(p, 'user:read', { userId: 'x', organizationPath: path.acme })).toBe(true);
     expect(policy.can(p, 'user:read', { userId: 'x', organizationPath: path.sales })).toBe(false);
     expect(policy.can(p, 'credential:reset', { userId: 'x', organizationPath: path.acme })).toBe(false);
+  });
+});
+
+describe('API token grants', () => {
+  const token = {
+    capabilities: ['user:read', 'user:list', 'admin-role:assign'] as const,
+    organizationId: 'sales',
+    applicationIds: null,
+  };
+  const asToken = (grants: ReturnType<typeof tokenGrants>): Principal => ({
+    kind: 'user',
+    userId: 'api-token:t',
+    roles: [],
+    grants,
+  });
+
+  it("are the creator's grants now, cut to the token's capabilities and confined to its organisation", () => {
+    const creator = { roles: [], grants: [{ capabilities: BUILT_IN_ROLES.USER_ADMIN, scope: emeaTree }] };
+    const p = asToken(tokenGrants(creator, token));
+    expect(policy.can(p, 'user:read', { userId: 'x', organizationPath: path.sales })).toBe(true);
+    // Above the token's organisation, though inside the creator's scope.
+    expect(policy.can(p, 'user:read', { userId: 'x', organizationPath: path.emea })).toBe(false);
+    expect(policy.can(p, 'user:update', { userId: 'x', organizationPath: path.sales })).toBe(false);
+    // Never the power to hand power on, even when asked for and held.
+    expect(policy.can(p, 'admin-role:assign', { organizationPath: path.sales })).toBe(false);
+  });
+
+  it('hold nothing once the creator holds nothing there, and a global administrator gives only the token organisation', () => {
+    expect(tokenGrants({ roles: [], grants: [] }, token)).toEqual([]);
+    const opsOnly = {
+      roles: [],
+      grants: [
+        {
+          capabilities: BUILT_IN_ROLES.USER_ADMIN,
+          scope: { kind: 'ORGANIZATION', id: 'ops', subtree: true } as Scope,
+        },
+      ],
+    };
+    expect(
+      policy.can(asToken(tokenGrants(opsOnly, token)), 'user:read', {
+        userId: 'x',
+        organizationPath: path.sales,
+      }),
+    ).toBe(false);
+    const admin = asToken(tokenGrants({ roles: ['admin'] }, token));
+    expect(policy.can(admin, 'user:list', { organizationPath: path.acmeEu })).toBe(false);
+    expect(policy.can(admin, 'user:list', { organizationPath: path.sales })).toBe(true);
+    expect(policy.isAdmin(admin)).toBe(false);
+  });
+
+  it('survive signing only whole: a confine that does not parse drops the grant', () => {
+    expect(
+      parseGrants([
+        {
+          capabilities: ['user:read'],
+          scope: { kind: 'GLOBAL' },
+          within: [{ kind: 'ORGANIZATION', id: 'sales', subtree: true }, { kind: 'BOGUS' }],
+        },
+      ]),
+    ).toEqual([]);
   });
 });

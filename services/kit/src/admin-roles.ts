@@ -32,7 +32,7 @@ export const CAPABILITIES = [
   'delegation:manage',
   /** Assign and revoke admin roles, within what the assigner holds (no self-escalation). */
   'admin-role:assign',
-  /** Create scoped API tokens, whose power never exceeds the creator's. */
+  /** Create and revoke scoped API tokens, whose power never exceeds the creator's. */
   'api-token:create',
 ] as const;
 
@@ -56,6 +56,7 @@ export const BUILT_IN_ROLES = {
     'credential:unlock',
     'organization:read',
     'admin-role:assign',
+    'api-token:create',
   ],
   HELPDESK: ['user:read', 'user:list', 'credential:reset', 'credential:unlock'],
   ACCESS_ADMIN: [
@@ -76,6 +77,7 @@ export const BUILT_IN_ROLES = {
     'access:request',
     'access:read',
     'admin-role:assign',
+    'api-token:create',
   ],
 } as const satisfies Record<string, readonly Capability[]>;
 
@@ -101,6 +103,11 @@ export type ScopeKind = Scope['kind'];
 export interface ScopedGrant {
   capabilities: readonly Capability[];
   scope: Scope;
+  /**
+   * Where else the grant is confined (an API token's organisation and applications): it applies
+   * only where its scope and one of these both reach. Absent: its scope alone.
+   */
+  within?: readonly Scope[];
 }
 
 /** Where a scope check looks: an organisation with its ancestors (nearest first), or an application. */
@@ -108,6 +115,21 @@ export interface Place {
   /** The organisation and the ones above it, nearest first. */
   organizationPath?: readonly string[];
   applicationId?: string;
+}
+
+/** Whether a grant applies at `place`: its scope reaches it, and so does one of its confines. */
+export function grantReaches(grant: ScopedGrant, place: Place): boolean {
+  return (
+    scopeReaches(grant.scope, place) && (!grant.within || grant.within.some((w) => scopeReaches(w, place)))
+  );
+}
+
+/** Whether a grant applies everywhere `inner` reaches (its scope and one of its confines cover it). */
+export function grantCovers(grant: ScopedGrant, inner: Scope, innerPath: readonly string[] = []): boolean {
+  return (
+    scopeCovers(grant.scope, inner, innerPath) &&
+    (!grant.within || grant.within.some((w) => scopeCovers(w, inner, innerPath)))
+  );
 }
 
 /** Whether `scope` reaches `place`. */
@@ -199,7 +221,57 @@ export function parseGrants(value: unknown): ScopedGrant[] {
     const capabilities = Array.isArray(g.capabilities)
       ? (g.capabilities as unknown[]).filter((c): c is Capability => typeof c === 'string' && isCapability(c))
       : [];
-    if (scope && capabilities.length > 0) out.push({ scope, capabilities });
+    if (!scope || capabilities.length === 0) continue;
+    if (g.within === undefined) {
+      out.push({ scope, capabilities });
+      continue;
+    }
+    // A confined grant whose confines do not all parse is dropped: fewer rights, never more.
+    const within = Array.isArray(g.within) ? (g.within as unknown[]).map(parseScope) : [null];
+    if (within.every((w): w is Scope => w !== null)) out.push({ scope, capabilities, within });
   }
   return out;
+}
+
+/** What an API token may carry: never the power to hand power on. */
+export const TOKEN_FORBIDDEN: ReadonlySet<Capability> = new Set(['admin-role:assign', 'api-token:create']);
+
+/** An API token as the gateway learns it: what it asks for, and where. */
+export interface ApiTokenGrant {
+  capabilities: readonly Capability[];
+  /** The organisation the token serves, with everything below it. */
+  organizationId: string;
+  /** When set, the applications it may act on (beyond its organisation's people). */
+  applicationIds: readonly string[] | null;
+}
+
+/**
+ * A token's grants at the time of use: each of its creator's grants (a global administrator's
+ * being everything, everywhere), cut down to the token's capabilities and confined to its
+ * organisation and applications. Removing the creator's role removes the token's power.
+ */
+export function tokenGrants(
+  creator: { roles: readonly string[]; grants?: readonly ScopedGrant[] },
+  token: ApiTokenGrant,
+): ScopedGrant[] {
+  const within: Scope[] = [
+    { kind: 'ORGANIZATION', id: token.organizationId, subtree: true },
+    ...(token.applicationIds ?? []).map((id): Scope => ({ kind: 'APPLICATION', id })),
+  ];
+  const asked = new Set(token.capabilities.filter((c) => !TOKEN_FORBIDDEN.has(c)));
+  const source: readonly ScopedGrant[] = creator.roles.includes('admin')
+    ? [{ capabilities: CAPABILITIES, scope: { kind: 'GLOBAL' } }]
+    : (creator.grants ?? []);
+  const out: ScopedGrant[] = [];
+  for (const g of source) {
+    const capabilities = g.capabilities.filter((c) => asked.has(c));
+    if (capabilities.length === 0) continue;
+    const confines = g.within ? within.filter((w) => g.within?.some((o) => sameScope(o, w))) : within;
+    if (confines.length > 0) out.push({ capabilities, scope: g.scope, within: confines });
+  }
+  return out;
+}
+
+function sameScope(a: Scope, b: Scope): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -1,5 +1,5 @@
 import { ForbiddenError, UnauthenticatedError } from './errors';
-import { scopeReaches, type Capability } from './admin-roles';
+import { grantReaches, type Capability } from './admin-roles';
 import type { Principal } from './principal';
 
 /** The thing acted on: a user and/or the organisation it belongs to, or an application. */
@@ -53,7 +53,7 @@ function heldInScope(principal: Principal, capability: Capability, resource: Res
     organizationPath: resource.organizationPath ?? (resource.organizationId ? [resource.organizationId] : []),
     applicationId: resource.applicationId,
   };
-  return grants.some((g) => g.capabilities.includes(capability) && scopeReaches(g.scope, place));
+  return grants.some((g) => g.capabilities.includes(capability) && grantReaches(g, place));
 }
 
 type SignedIn = Principal & { kind: 'user'; userId: string };

@@ -1,5 +1,5 @@
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { parseGrants, type ScopedGrant } from './admin-roles';
+import { parseGrants, type Capability, type ScopedGrant } from './admin-roles';
 
 /** Who is calling, as the gateway established it. */
 export interface Principal {
@@ -114,6 +114,23 @@ export interface ExternalIdentityState {
   /** The global roles the store holds now; empty unless active. */
   roles: string[];
 }
+
+/** The delegation service's route the gateway asks whether a presented API token stands. */
+export const API_TOKEN_PATH = '/internal/api-token';
+
+/** Its answer: invalid (unknown, wrong secret, revoked or expired alike), or what the token asks for. */
+export type ApiTokenState =
+  | { valid: false }
+  | {
+      valid: true;
+      tokenId: string;
+      creatorId: string;
+      organizationId: string;
+      capabilities: Capability[];
+      applicationIds: string[] | null;
+      /** ISO 8601. */
+      expiresAt: string;
+    };
 
 /** What the gateway signs for a call to an internal GET route of a subgraph. */
 export function internalOperation(subgraph: string, path: string, params: URLSearchParams): SignedOperation {

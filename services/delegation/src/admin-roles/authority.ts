@@ -1,8 +1,8 @@
 import {
+  grantCovers,
+  grantReaches,
   policy,
-  scopeCovers,
   scopeOrganization,
-  scopeReaches,
   type Capability,
   type Principal,
   type Scope,
@@ -28,7 +28,7 @@ export function missingAuthority(
     ...capabilities.filter((c) => c !== 'admin-role:assign'),
   ];
   return needed.filter(
-    (c) => !grants.some((g) => g.capabilities.includes(c) && scopeCovers(g.scope, scope, scopePath)),
+    (c) => !grants.some((g) => g.capabilities.includes(c) && grantCovers(g, scope, scopePath)),
   );
 }
 
@@ -42,7 +42,7 @@ export function reachesAssignee(principal: Principal, assigneePath: readonly str
   return (principal.grants ?? []).some(
     (g) =>
       g.capabilities.includes('admin-role:assign') &&
-      (g.scope.kind === 'APPLICATION' || scopeReaches(g.scope, { organizationPath: assigneePath })),
+      (g.scope.kind === 'APPLICATION' || grantReaches(g, { organizationPath: assigneePath })),
   );
 }
 

@@ -1,4 +1,5 @@
 import { BUILT_IN_ROLES, policy } from '@concierge/kit';
+import { callerDeps } from '../shared/caller';
 import { assignRole, type AssignRoleInput } from './assign-role';
 import { missingAuthority, scopePath } from './authority';
 import type { AdminRolesContext } from './context';
@@ -8,16 +9,12 @@ import { revokeRole } from './revoke-role';
 import type { CustomRole, RoleAssignment } from './role-assignment';
 
 function adminRolesDeps(ctx: AdminRolesContext): AdminRolesDeps {
-  policy.requireUser(ctx.principal);
   return {
+    ...callerDeps(ctx),
     adminRoles: ctx.adminRoles,
     directory: ctx.directory,
     organizations: ctx.organizations,
     applications: ctx.applications,
-    principal: ctx.principal,
-    contracts: ctx.runtime.contracts,
-    actor: ctx.principal.userId,
-    correlationId: ctx.correlationId,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { HandlerMap } from '@concierge/kit';
+import { onApiTokenExpiring } from './api-token-expiring.consumer';
 import { onDelegationCreated } from './delegation-created.consumer';
 import type { DelegationRepository } from './delegation.repository';
 import { onGrantCreated } from './grant-created.consumer';
@@ -33,5 +34,6 @@ export function inboxHandlers({ notifications, delegations }: InboxStores, sealK
     'grant.started': onGrantStarted(notifications),
     'grant.expiring': onGrantExpiring(notifications),
     'delegation.created': onDelegationCreated(notifications, delegations),
+    'api-token.expiring': onApiTokenExpiring(notifications),
   };
 }

@@ -5,6 +5,7 @@ const ROOTS: Record<LinkKind, string> = {
   ACCESS_REQUEST: '/access-requests',
   GRANT: '/grants',
   DELEGATION: '/delegations',
+  API_TOKEN: '/api-tokens',
 };
 
 /** The portal path of a linked object, e.g. /grants/<id> (the id encoded as one path segment). */

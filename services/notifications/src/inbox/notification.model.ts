@@ -12,11 +12,12 @@ export const NOTIFICATION_KINDS = [
   'GRANT_STARTED',
   'GRANT_EXPIRING',
   'DELEGATION_RECEIVED',
+  'API_TOKEN_EXPIRING',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** The kinds of object a notification links to. */
-export const LINK_KINDS = ['ACCESS_REQUEST', 'GRANT', 'DELEGATION'] as const;
+export const LINK_KINDS = ['ACCESS_REQUEST', 'GRANT', 'DELEGATION', 'API_TOKEN'] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
 
 /** The object a notification is about; the path a client opens follows from it (resolvers). */

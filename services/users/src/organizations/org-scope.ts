@@ -1,4 +1,4 @@
-import { policy, type Capability, type Principal, type Resource } from '@concierge/kit';
+import { policy, type Capability, type Principal, type Resource, type Scope } from '@concierge/kit';
 import type { OrgTree, TreeNode } from './org-tree';
 
 /** An organisation as the policy sees it: itself and the organisations above it, nearest first. */
@@ -28,15 +28,45 @@ export function reachableOrganizations(
 ): 'all' | string[] {
   if (policy.isAdmin(principal)) return 'all';
   const out = new Set<string>();
+  let everywhere = false;
   for (const grant of principal.grants ?? []) {
     if (!grant.capabilities.includes(capability)) continue;
-    const scope = grant.scope;
-    if (scope.kind === 'GLOBAL') return 'all';
-    if (scope.kind === 'ORGANIZATION' && !scope.subtree) {
-      if (tree.get(scope.id)) out.add(scope.id);
-    } else if (scope.kind === 'ORGANIZATION' || scope.kind === 'PARTNER') {
-      for (const id of tree.subtreeIds(scope.id)) out.add(id);
-    }
+    const reached = organizationsOf(grant.scope, tree);
+    // A confined grant (an API token's) reaches only what one of its confines reaches too.
+    const confined = grant.within
+      ? union(grant.within.map((w) => organizationsOf(w, tree)))
+      : ('all' as const);
+    const both = intersect(reached, confined);
+    if (both === 'all') everywhere = true;
+    else for (const id of both) out.add(id);
   }
+  if (everywhere) return 'all';
   return [...out];
+}
+
+/** The organisations a scope reaches: all of them, or a list (none for an application). */
+function organizationsOf(scope: Scope, tree: OrgTree<TreeNode>): 'all' | string[] {
+  switch (scope.kind) {
+    case 'GLOBAL':
+      return 'all';
+    case 'APPLICATION':
+      return [];
+    case 'ORGANIZATION':
+      if (!scope.subtree) return tree.get(scope.id) ? [scope.id] : [];
+      return tree.subtreeIds(scope.id);
+    case 'PARTNER':
+      return tree.subtreeIds(scope.id);
+  }
+}
+
+function union(sets: ('all' | string[])[]): 'all' | string[] {
+  if (sets.includes('all')) return 'all';
+  return [...new Set((sets as string[][]).flat())];
+}
+
+function intersect(a: 'all' | string[], b: 'all' | string[]): 'all' | string[] {
+  if (a === 'all') return b;
+  if (b === 'all') return a;
+  const keep = new Set(b);
+  return a.filter((id) => keep.has(id));
 }
