@@ -1,5 +1,11 @@
 import type DataLoader from 'dataloader';
-import { createLoader, type RequestContext, type Resource, type ServiceRuntime } from '@concierge/kit';
+import {
+  createLoader,
+  policy,
+  type RequestContext,
+  type Resource,
+  type ServiceRuntime,
+} from '@concierge/kit';
 import type { Application } from './catalog/application';
 import type { DirectoryUser } from './directory/directory.model';
 import type { Grant } from './grants/grant';
@@ -23,6 +29,12 @@ export interface AccessContext extends RequestContext {
    * the ones above it (scoped admin roles reach people by organisation).
    */
   personOf(userId: string): Promise<Resource>;
+  /**
+   * The partner organisation the caller belongs to (a person's nearest PARTNER organisation, an
+   * API token's organisation's), or null; read once per request. A partner's people see only what
+   * is provided to their partner.
+   */
+  callerPartner(): Promise<string | null>;
 }
 
 /** An application as the policy sees it: which, and who owns it. */
@@ -34,6 +46,21 @@ export function applicationPlace(application: Pick<Application, '_id' | 'ownerId
 export async function applicationPlaceOf(ctx: AccessContext, applicationId: string): Promise<Resource> {
   const application = await ctx.applicationById.load(applicationId);
   return application ? applicationPlace(application) : { applicationId, applicationOwnerIds: [] };
+}
+
+async function partnerOfCaller(ctx: AccessContext): Promise<string | null> {
+  const principal = ctx.principal;
+  if (principal.kind !== 'user' || !principal.userId || policy.isAdmin(principal)) return null;
+  // An API token is confined to its organisation; a person belongs to theirs.
+  const confines = (principal.grants ?? []).flatMap((g) => g.within ?? []);
+  const organizations = confines.length
+    ? confines.flatMap((w) => (w.kind === 'ORGANIZATION' ? [w.id] : []))
+    : [(await ctx.userById.load(principal.userId))?.organizationId].filter((o): o is string => !!o);
+  for (const organizationId of organizations) {
+    const found = await ctx.stores.directory.partnerOf(organizationId);
+    if (found) return found;
+  }
+  return null;
 }
 
 /** Per-request context: the process's stores and fresh DataLoaders. */
@@ -52,6 +79,7 @@ export function createContext(
     }
     return path;
   };
+  let partner: Promise<string | null> | null = null;
   const context: AccessContext = {
     ...base,
     runtime,
@@ -91,6 +119,10 @@ export function createContext(
       ]);
       const organizationPath = user?.organizationId ? await pathOf(user.organizationId) : [];
       return { userId, managerIds, organizationPath };
+    },
+    callerPartner() {
+      partner ??= partnerOfCaller(context);
+      return partner;
     },
   };
   return context;

@@ -76,6 +76,7 @@ export const BUILT_IN_ROLES = {
     'user:lifecycle',
     'access:request',
     'access:read',
+    'grant:manage',
     'admin-role:assign',
     'api-token:create',
   ],

@@ -18,6 +18,12 @@ export interface Entitlement {
   createdAt: Date;
 }
 
+/** An application provided to a partner organisation: which of its entitlements that partner's people may hold. */
+export interface PartnerProvision {
+  organizationId: string;
+  entitlementIds: string[];
+}
+
 /** An application of the catalogue with its entitlements (one aggregate). */
 export interface Application extends Versioned {
   name: string;
@@ -29,6 +35,11 @@ export interface Application extends Versioned {
   entitlements: Entitlement[];
   /** The entitlements' ids, top level: "which application holds entitlement X" is an equality. */
   entitlementIds: string[];
+  /**
+   * Partner organisations the application is provided to, each with the entitlements its people
+   * may hold (absent on applications stored before partners were: none).
+   */
+  partners?: PartnerProvision[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -69,4 +80,9 @@ export function validMaxDuration(value: string | null | undefined): string | nul
 /** The entitlement of an application by id. */
 export function entitlementOf(application: Application, entitlementId: string): Entitlement | null {
   return application.entitlements.find((e) => e.id === entitlementId) ?? null;
+}
+
+/** What the application provides to one partner; null when nothing. */
+export function provisionFor(application: Application, partnerId: string): PartnerProvision | null {
+  return application.partners?.find((p) => p.organizationId === partnerId) ?? null;
 }

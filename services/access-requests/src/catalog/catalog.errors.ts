@@ -10,4 +10,10 @@ export const CATALOG_ERRORS = {
   UNKNOWN_POLICY: 'APPLICATION.UNKNOWN_POLICY',
   UNKNOWN_USER: 'APPLICATION.UNKNOWN_USER',
   ENTITLEMENT_NAME_TAKEN: 'ENTITLEMENT.NAME_TAKEN',
+  /** The organisation named as a partner is unknown here or not a partner organisation. */
+  NOT_A_PARTNER: 'APPLICATION.NOT_A_PARTNER',
+  /** An entitlement named for a partner is not the application's. */
+  UNKNOWN_ENTITLEMENT: 'APPLICATION.UNKNOWN_ENTITLEMENT',
+  /** The entitlement is not provided to the beneficiary's partner organisation. */
+  NOT_PROVIDED: 'APPLICATION.NOT_PROVIDED',
 } as const;

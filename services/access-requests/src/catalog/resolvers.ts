@@ -2,7 +2,8 @@ import { NotFoundError, policy } from '@concierge/kit';
 import { applicationPlace, type AccessContext } from '../context';
 import { iso, ref, requestDeps } from '../shared/request';
 import { connectionOf, type PageArgs } from '../shared/page';
-import type { Application, Entitlement } from './application';
+import { provisionFor, type Application, type Entitlement, type PartnerProvision } from './application';
+import { provideToPartner, withdrawFromPartner } from './partners';
 import {
   addEntitlement,
   createApplication,
@@ -28,6 +29,20 @@ export async function requireManager(ctx: AccessContext, applicationId: string):
   return application;
 }
 
+/** The application as the caller may see it: whole, cut to what their partner is provided, or null. */
+async function visibleApplication(
+  ctx: AccessContext,
+  application: Application | null,
+): Promise<Application | null> {
+  if (!application) return null;
+  const partner = await ctx.callerPartner();
+  if (!partner) return application;
+  const provided = provisionFor(application, partner);
+  if (!provided) return null;
+  const keep = new Set(provided.entitlementIds);
+  return { ...application, entitlements: application.entitlements.filter((e) => keep.has(e.id)) };
+}
+
 /** An entitlement as the graph shows it: with the id of its application. */
 type EntitlementRow = Entitlement & { applicationId: string };
 
@@ -46,15 +61,15 @@ export const catalogResolvers = {
   Query: {
     applications: async (_: unknown, args: PageArgs, ctx: AccessContext) => {
       policy.requireUser(ctx.principal);
-      return connectionOf(
-        await ctx.stores.applications.list(),
-        (a) => `${a.name.toLowerCase()}\u0000${a._id}`,
-        args,
+      const all = await ctx.stores.applications.list();
+      const shown = (await Promise.all(all.map((a) => visibleApplication(ctx, a)))).filter(
+        (a): a is Application => a !== null,
       );
+      return connectionOf(shown, (a) => `${a.name.toLowerCase()}\u0000${a._id}`, args);
     },
-    application: (_: unknown, args: { id: string }, ctx: AccessContext) => {
+    application: async (_: unknown, args: { id: string }, ctx: AccessContext) => {
       policy.requireUser(ctx.principal);
-      return ctx.applicationById.load(args.id);
+      return visibleApplication(ctx, await ctx.applicationById.load(args.id));
     },
   },
   Mutation: {
@@ -93,14 +108,41 @@ export const catalogResolvers = {
       );
       return { ...entitlement, applicationId: args.applicationId };
     },
+    provideApplicationToPartner: async (
+      _: unknown,
+      args: { applicationId: string; partnerId: string; entitlementIds: string[] },
+      ctx: AccessContext,
+    ) => {
+      await requireManager(ctx, args.applicationId);
+      return provideToPartner(args.applicationId, args, catalogDeps(ctx));
+    },
+    withdrawApplicationFromPartner: async (
+      _: unknown,
+      args: { applicationId: string; partnerId: string },
+      ctx: AccessContext,
+    ) => {
+      await requireManager(ctx, args.applicationId);
+      return withdrawFromPartner(args.applicationId, args.partnerId, catalogDeps(ctx));
+    },
   },
   Application: {
     // The catalogue is for every signed-in user; an anonymous caller resolves nothing.
-    __resolveReference: (reference: { id: string }, ctx: AccessContext) =>
-      ctx.principal.kind === 'user' ? ctx.applicationById.load(reference.id) : null,
+    __resolveReference: async (reference: { id: string }, ctx: AccessContext) =>
+      ctx.principal.kind === 'user'
+        ? visibleApplication(ctx, await ctx.applicationById.load(reference.id))
+        : null,
     id: (a: Application) => a._id,
     owners: (a: Application) => a.ownerIds.map((id) => ref('User', id)),
     requestableBy: (a: Application) => a.requestableBy.map((id) => ref('Organization', id)),
+    partners: (a: Application, _: unknown, ctx: AccessContext) =>
+      policy.can(ctx.principal, 'application:manage', applicationPlace(a))
+        ? (a.partners ?? []).map((p: PartnerProvision) => ({
+            partner: ref('Organization', p.organizationId),
+            entitlements: a.entitlements
+              .filter((e) => p.entitlementIds.includes(e.id))
+              .map((e) => ({ ...e, applicationId: a._id })),
+          }))
+        : [],
     entitlements: (a: Application): EntitlementRow[] =>
       a.entitlements.map((e) => ({ ...e, applicationId: a._id })),
     createdAt: (a: Application) => iso(a.createdAt),

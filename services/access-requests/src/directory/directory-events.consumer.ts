@@ -11,7 +11,8 @@ interface Placement {
 
 /**
  * Keeps the directory projection from the users service's events: users (name, status, place),
- * organisations (the tree) and global roles (audit records of role grants). Each handler sets the
+ * organisations (the tree), global roles (audit records of role grants) and admin role
+ * assignments over organisations (the delegation service's admin-role events). Each handler sets the
  * fields its event carries, so a repeat changes nothing; one user's events arrive in order.
  */
 export function directoryHandlers(directory: DirectoryRepository): HandlerMap {
@@ -47,12 +48,44 @@ export function directoryHandlers(directory: DirectoryRepository): HandlerMap {
     'user.terminated': status,
     'user.rehired': status,
     'organization.created': async (event) => {
-      const d = event.data as { organizationId: string; name: string; parentId: string | null };
-      await directory.upsertOrganization(d.organizationId, { name: d.name, parentId: d.parentId });
+      const d = event.data as {
+        organizationId: string;
+        name: string;
+        parentId: string | null;
+        kind: 'BUSINESS_UNIT' | 'PARTNER';
+      };
+      await directory.upsertOrganization(d.organizationId, {
+        name: d.name,
+        parentId: d.parentId,
+        kind: d.kind,
+      });
     },
     'organization.moved': async (event) => {
       const d = event.data as { organizationId: string; parentId: string | null };
       await directory.upsertOrganization(d.organizationId, { parentId: d.parentId });
+    },
+    'admin-role.assigned': async (event) => {
+      const d = event.data as {
+        assignmentId: string;
+        userId: string;
+        capabilities: string[];
+        scope: { kind: string; id?: string; subtree?: boolean };
+        validFrom: string;
+        validTo: string | null;
+      };
+      const organizational = d.scope.kind === 'ORGANIZATION' || d.scope.kind === 'PARTNER';
+      await directory.upsertAdminRole(d.assignmentId, {
+        userId: d.userId,
+        scopeOrganizationId: organizational ? (d.scope.id ?? null) : null,
+        subtree: d.scope.kind === 'PARTNER' || d.scope.subtree === true,
+        capabilities: d.capabilities,
+        validFrom: new Date(d.validFrom),
+        validTo: d.validTo ? new Date(d.validTo) : null,
+      });
+    },
+    'admin-role.revoked': async (event) => {
+      const d = event.data as { assignmentId: string; userId: string };
+      await directory.upsertAdminRole(d.assignmentId, { userId: d.userId, revoked: true });
     },
     'audit.recorded': async (event) => {
       const d = event.data as { action: string; targetId: string; after: { globalRoles?: unknown } | null };

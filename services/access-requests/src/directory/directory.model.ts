@@ -16,6 +16,8 @@ export interface DirectoryOrganization {
   _id: string;
   name: string;
   parentId: string | null;
+  /** Absent on records projected before kinds were; read as BUSINESS_UNIT. */
+  kind?: 'BUSINESS_UNIT' | 'PARTNER';
 }
 
 /** A user's global roles (admin), from the users service's audit records of role grants. */
@@ -44,6 +46,7 @@ const orgSchema = new Schema<DirectoryOrganization>(
     _id: { type: String, required: true },
     name: { type: String, required: true },
     parentId: { type: String, default: null },
+    kind: { type: String, enum: ['BUSINESS_UNIT', 'PARTNER'] },
   },
   { collection: 'directory_organizations', versionKey: false },
 );
@@ -57,10 +60,45 @@ const rolesSchema = new Schema<DirectoryRoles>(
 // Approvers of kind ORGANIZATION_ADMINS: the users holding a role (equality on the array).
 rolesSchema.index({ roles: 1 });
 
+/**
+ * An admin role assignment over an organisation (admin-role.* events of the delegation service):
+ * who administers which part of the business, for ORGANIZATION_ADMINS approvers.
+ */
+export interface DirectoryAdminRole {
+  /** The assignment id. */
+  _id: string;
+  userId: string;
+  /** The organisation of an ORGANIZATION or PARTNER scope; null for other scopes. */
+  scopeOrganizationId: string | null;
+  /** Whether it reaches below that organisation (always for a partner scope). */
+  subtree: boolean;
+  capabilities: string[];
+  validFrom: Date;
+  validTo: Date | null;
+  revoked: boolean;
+}
+
+const adminRoleSchema = new Schema<DirectoryAdminRole>(
+  {
+    _id: { type: String, required: true },
+    userId: { type: String, required: true },
+    scopeOrganizationId: { type: String, default: null },
+    subtree: { type: Boolean, required: true },
+    capabilities: { type: [String], default: [] },
+    validFrom: { type: Date, required: true },
+    validTo: { type: Date, default: null },
+    revoked: { type: Boolean, default: false },
+  },
+  { collection: 'directory_admin_roles', versionKey: false },
+);
+// The administrators of one organisation: equality on it, one read per level up the tree.
+adminRoleSchema.index({ scopeOrganizationId: 1 });
+
 export interface DirectoryModels {
   users: Model<DirectoryUser>;
   organizations: Model<DirectoryOrganization>;
   roles: Model<DirectoryRoles>;
+  adminRoles: Model<DirectoryAdminRole>;
 }
 
 export function directoryModels(db: Connection): DirectoryModels {
@@ -73,10 +111,18 @@ export function directoryModels(db: Connection): DirectoryModels {
     roles:
       (db.models.DirectoryRoles as Model<DirectoryRoles> | undefined) ??
       db.model('DirectoryRoles', rolesSchema),
+    adminRoles:
+      (db.models.DirectoryAdminRole as Model<DirectoryAdminRole> | undefined) ??
+      db.model('DirectoryAdminRole', adminRoleSchema),
   };
 }
 
 export async function initDirectoryModels(db: Connection): Promise<void> {
   const models = directoryModels(db);
-  await Promise.all([models.users.init(), models.organizations.init(), models.roles.init()]);
+  await Promise.all([
+    models.users.init(),
+    models.organizations.init(),
+    models.roles.init(),
+    models.adminRoles.init(),
+  ]);
 }

@@ -1,5 +1,6 @@
 import { findByKeys, withDocumentLocks, documentKey } from '@concierge/kit';
 import type {
+  DirectoryAdminRole,
   DirectoryModels,
   DirectoryOrganization,
   DirectoryRoles,
@@ -55,6 +56,23 @@ export class DirectoryRepository {
     return path;
   }
 
+  /** The partner organisation a user's organisation belongs to (the nearest PARTNER on its path), or null. */
+  async partnerOf(organizationId: string): Promise<string | null> {
+    const seen = new Set<string>();
+    let next: string | null = organizationId;
+    while (next && !seen.has(next) && seen.size < MAX_DEPTH) {
+      seen.add(next);
+      const org: DirectoryOrganization | null = await this.organization(next);
+      if (org?.kind === 'PARTNER') return next;
+      next = org?.parentId ?? null;
+    }
+    return null;
+  }
+
+  async organization(id: string): Promise<DirectoryOrganization | null> {
+    return this.models.organizations.findOne({ _id: id }).lean<DirectoryOrganization>().exec();
+  }
+
   async hasOrganization(id: string): Promise<boolean> {
     return (await this.models.organizations.findOne({ _id: id }, { _id: 1 }).lean().exec()) !== null;
   }
@@ -69,6 +87,38 @@ export class DirectoryRepository {
       all.push(...level);
     }
     return all;
+  }
+
+  /** Records an admin role assignment, or its revocation (a repeat changes nothing). */
+  async upsertAdminRole(id: string, fields: Partial<Omit<DirectoryAdminRole, '_id'>>): Promise<void> {
+    await this.models.adminRoles.updateOne({ _id: id }, { $set: fields }, { upsert: true }).exec();
+  }
+
+  /**
+   * The administrators of an organisation at `now`: holders of a live assignment carrying
+   * `capability` over it, the nearest level up the tree that has any (an assignment over an
+   * ancestor counts when it includes the subtree). Empty when no level has any.
+   */
+  async organizationAdmins(organizationId: string, capability: string, now: Date): Promise<string[]> {
+    const path = await this.organizationPath(organizationId);
+    for (const [level, id] of path.entries()) {
+      const rows = await this.models.adminRoles
+        .find({ scopeOrganizationId: id })
+        .lean<DirectoryAdminRole[]>()
+        .exec();
+      const holders = rows
+        .filter(
+          (r) =>
+            !r.revoked &&
+            r.validFrom <= now &&
+            (r.validTo === null || now < r.validTo) &&
+            r.capabilities.includes(capability) &&
+            (level === 0 || r.subtree),
+        )
+        .map((r) => r.userId);
+      if (holders.length > 0) return [...new Set(holders)].sort();
+    }
+    return [];
   }
 
   /** The users holding a global role. */

@@ -5,6 +5,7 @@ import type { DirectoryRepository } from '../directory/directory.repository';
 import type { Grant } from './grant';
 import { createGrant, type GrantDeps } from './grant-changes';
 import { GRANT_ERRORS } from './grants.errors';
+import { requireProvided } from '../catalog/partners';
 
 export interface DirectGrantInput {
   beneficiaryId: string;
@@ -37,6 +38,7 @@ export async function grantDirectly(
       `${user.displayName} is ${user.status.toLowerCase()}`,
       GRANT_ERRORS.PERIOD,
     );
+  await requireProvided(application, entitlement, user.organizationId, deps.directory);
   const validFrom = input.validFrom ? date(input.validFrom, 'validFrom') : deps.now;
   const validTo = input.validTo ? date(input.validTo, 'validTo') : null;
   if (validTo && validTo.getTime() <= Math.max(validFrom.getTime(), deps.now.getTime()))

@@ -88,14 +88,22 @@ export const grantResolvers = {
       policy.requireUser(ctx.principal);
       const application = await ctx.stores.applications.byEntitlement(args.input.entitlementId);
       if (!application) throw new NotFoundError('Entitlement', args.input.entitlementId);
-      policy.require(ctx.principal, 'grant:manage', applicationPlace(application));
+      // The application's managers, or an administrator whose scope reaches the person (a
+      // PARTNER_ADMIN for their partner's people, within what the partner is provided).
+      policy.require(ctx.principal, 'grant:manage', {
+        ...(await ctx.personOf(args.input.beneficiaryId)),
+        ...applicationPlace(application),
+      });
       return grantDirectly(args.input, application, { ...grantDeps(ctx), directory: ctx.stores.directory });
     },
     revokeGrant: async (_: unknown, args: { id: string; reason: string }, ctx: AccessContext) => {
       policy.requireUser(ctx.principal);
       const grant = await ctx.grantById.load(args.id);
       if (!grant) throw new NotFoundError('Grant', args.id);
-      policy.require(ctx.principal, 'grant:manage', await applicationPlaceOf(ctx, grant.applicationId));
+      policy.require(ctx.principal, 'grant:manage', {
+        ...(await ctx.personOf(grant.beneficiaryId)),
+        ...(await applicationPlaceOf(ctx, grant.applicationId)),
+      });
       if (args.reason.trim() === '')
         throw new BadInputError('reason', 'Say why the grant is revoked', GRANT_ERRORS.REASON_REQUIRED);
       return revokeGrant(args.id, 'MANUAL', args.reason.trim(), grantDeps(ctx));

@@ -11,19 +11,23 @@ const REASON: Record<ApproverKind, AssigneeReason> = {
   ORGANIZATION_ADMINS: 'ORGANIZATION_ADMIN',
 };
 
-/** The role whose holders approve as ORGANIZATION_ADMINS until scoped administration exists. */
+/** The global role whose holders approve as ORGANIZATION_ADMINS where an organisation has no administrator of its own. */
 const ADMIN_ROLE = 'admin';
+/** What makes someone an administrator of an organisation: managing its people's lifecycle (USER_ADMIN, PARTNER_ADMIN). */
+const ORGANIZATION_ADMIN_CAPABILITY = 'user:lifecycle';
 
 /**
  * Looks up, once, every user the policy's approver kinds can name for this request (the
  * beneficiary's manager and their manager, the application's owners, the named users, the
- * administrators), keeps those who are ACTIVE, and answers the pure state machine's questions.
+ * administrators of the beneficiary's organisation), keeps those who are ACTIVE, and answers the
+ * pure state machine's questions.
  */
 export async function approverResolver(
   request: Pick<AccessRequest, 'beneficiaryId'>,
   definition: PolicyDefinition,
   application: Pick<Application, 'ownerIds'>,
   directory: DirectoryRepository,
+  now = new Date(),
 ): Promise<ResolveApprovers> {
   const specs = [
     ...definition.stages.flatMap((s) => s.approvers),
@@ -34,7 +38,9 @@ export async function approverResolver(
     kinds.has('MANAGER') || kinds.has('MANAGERS_MANAGER')
       ? await directory.managerChain(request.beneficiaryId)
       : [];
-  const admins = kinds.has('ORGANIZATION_ADMINS') ? await directory.holdersOf(ADMIN_ROLE) : [];
+  const admins = kinds.has('ORGANIZATION_ADMINS')
+    ? await organizationAdmins(request.beneficiaryId, directory, now)
+    : [];
   const byKind: Record<ApproverKind, string[]> = {
     MANAGER: chain[0] ? [chain[0]._id] : [],
     MANAGERS_MANAGER: chain[1] ? [chain[1]._id] : [],
@@ -52,4 +58,21 @@ export async function approverResolver(
         .filter((userId) => active.has(userId))
         .map((userId) => ({ userId, reason: REASON[spec.kind] })),
     );
+}
+
+/**
+ * The administrators of the beneficiary's organisation: the nearest level up its tree with live
+ * USER_ADMIN or PARTNER_ADMIN holders (assignments of the delegation service), else the global
+ * administrators.
+ */
+async function organizationAdmins(
+  beneficiaryId: string,
+  directory: DirectoryRepository,
+  now: Date,
+): Promise<string[]> {
+  const beneficiary = await directory.user(beneficiaryId);
+  const scoped = beneficiary?.organizationId
+    ? await directory.organizationAdmins(beneficiary.organizationId, ORGANIZATION_ADMIN_CAPABILITY, now)
+    : [];
+  return scoped.length > 0 ? scoped : directory.holdersOf(ADMIN_ROLE);
 }

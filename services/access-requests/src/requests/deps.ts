@@ -28,7 +28,13 @@ export async function stepContext(
   deps: RequestDeps,
 ): Promise<StepContext> {
   const application = (await deps.applications.findById(request.applicationId)) ?? { ownerIds: [] };
-  const resolve = await approverResolver(request, request.policy.definition, application, deps.directory);
+  const resolve = await approverResolver(
+    request,
+    request.policy.definition,
+    application,
+    deps.directory,
+    deps.now,
+  );
   return { now: deps.now, actor: deps.actor, resolve };
 }
 

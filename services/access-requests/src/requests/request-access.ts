@@ -7,6 +7,7 @@ import { submit, type AccessRequest } from './access-request';
 import { changeOf, stepContext, type RequestDeps } from './deps';
 import { pendingKey } from './request.repository';
 import { REQUEST_ERRORS } from './requests.errors';
+import { requireProvided } from '../catalog/partners';
 
 export interface RequestAccessInput {
   beneficiaryId?: string | null;
@@ -23,7 +24,8 @@ const PAST_SLACK_MS = 5 * 60_000;
  * Asks for an entitlement for the requester or someone else (whether the requester may is the
  * resolver's question). Checks, in order: the justification, the beneficiary (known, not
  * suspended or terminated), the entitlement, the period against its maximum, whether the
- * beneficiary's organisation may request the application, access already held, then claims the
+ * beneficiary's organisation may request the application (and, for a partner's people, whether the
+ * entitlement is provided to their partner), access already held, then claims the
  * one pending request for this person and entitlement. Then the request starts under the latest
  * version of the entitlement's policy. Every refusal is a typed error and stores nothing.
  */
@@ -35,6 +37,7 @@ export async function requestAccess(input: RequestAccessInput, deps: RequestDeps
   const validTo = endOf(input.validTo, validFrom);
   withinMaximum(entitlement, validTo, validFrom);
   await requestable(application, beneficiary, deps);
+  await requireProvided(application, entitlement, beneficiary.organizationId, deps.directory);
   if (await deps.grants.holding(beneficiary._id, entitlement.id))
     throw new ConflictError(`${beneficiary.displayName} holds ${entitlement.name} already`, {
       reason: REQUEST_ERRORS.ALREADY_HELD,
