@@ -139,6 +139,12 @@ export interface GatewayConfig {
    * measure what they cost; the environment cannot.
    */
   hardening: boolean;
+  /**
+   * Asking the delegation service for each caller's admin grants and signing them into the
+   * principal. Only a benchmark turns it off, with the subgraphs' policy, to measure what
+   * authorization costs; the environment cannot.
+   */
+  adminGrants: boolean;
   /** Tokens of an external OpenID Connect provider; null (the default) accepts none. */
   externalIdp: ExternalIdpConfig | null;
 }
@@ -174,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kafkaSecurity: loadKafkaSecurity(env),
     sessionCacheMs: e.GATEWAY_SESSION_CACHE_S * 1000,
     hardening: true,
+    adminGrants: true,
     throttle: { burst: e.GATEWAY_CREDENTIAL_BURST, perMinute: e.GATEWAY_CREDENTIAL_PER_MINUTE },
     introspection: (e.GATEWAY_INTROSPECTION ?? String(e.NODE_ENV === 'development')) === 'true',
     externalIdp:

@@ -171,7 +171,10 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     );
   /** The roles and admin grants the stores hold now, not those a token was issued with. */
   const currentPrincipal = async (userId: string, sid: string | null): Promise<Principal> => {
-    const [state, grants] = await Promise.all([sessions.stateFor(userId, sid), adminGrants.of(userId)]);
+    const [state, grants] = await Promise.all([
+      sessions.stateFor(userId, sid),
+      config.adminGrants ? adminGrants.of(userId) : [],
+    ]);
     return { kind: 'user', userId, roles: state.roles, ...(grants.length > 0 ? { grants } : {}) };
   };
   const authenticateLocal = createAuthenticator(config.jwksUrl, config.tokenIssuer, {

@@ -46,4 +46,24 @@ describe('policy', () => {
     expect(policy.can(ada, 'application:create')).toBe(false);
     expect(policy.can(ada, 'birthright-rule:manage', owned)).toBe(false);
   });
+
+  it('when a benchmark turns authorization off, then every signed-in user may do everything and anonymous callers still may not', () => {
+    // A fresh copy of the modules: the switch is one-way for the process that flips it.
+    jest.isolateModules(() => {
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const fresh = require('./policy') as typeof import('./policy');
+      const bypass = require('./policy-bypass') as typeof import('./policy-bypass');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      expect(fresh.policy.can(ada, 'user:update', { userId: 'bob' })).toBe(false);
+      bypass.allowEverythingForBenchmark();
+      expect(fresh.policy.can(ada, 'user:update', { userId: 'bob' })).toBe(true);
+      expect(fresh.policy.isAdmin(ada)).toBe(true);
+      expect(fresh.policy.can(ANONYMOUS, 'user:read', { userId: 'ada' })).toBe(false);
+      expect(() => fresh.policy.require(ANONYMOUS, 'user:read')).toThrow(
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+      );
+    });
+    // This file's own copy was never switched.
+    expect(policy.can(ada, 'user:update', { userId: 'bob' })).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * A gateway of its own in a Node process (built code, gateway-runner.js), beside the subgraphs of
  * a bench stack (processes.ts): how a benchmark runs two gateways that differ only in settings the
- * environment cannot change, such as the hardening switch.
+ * environment cannot change, such as the hardening and authorization switches.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
@@ -34,6 +34,8 @@ export async function startGatewayProcess(options: {
   label: string;
   port: number;
   hardening: boolean;
+  /** Off: the gateway resolves no admin grants (authorization.bench.ts); on unless said. */
+  authorization?: boolean;
   /** The users subgraph's URL (http://host:port, no path), and the other subgraphs' likewise. */
   subgraphs: { users: string; accessRequests: string; delegation: string; notifications: string };
   logDir: string;
@@ -54,6 +56,7 @@ export async function startGatewayProcess(options: {
       NOTIFICATIONS_URL: `${subgraphs.notifications}/graphql`,
       USERS_JWKS_URL: `${subgraphs.users}/.well-known/jwks.json`,
       BENCH_HARDENING: options.hardening ? 'on' : 'off',
+      BENCH_AUTHORIZATION: options.authorization === false ? 'off' : 'on',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

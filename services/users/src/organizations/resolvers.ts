@@ -6,6 +6,7 @@ import type { OrganizationRepository, Organization as Org } from './organization
 import { updateOrganization, type UpdateOrganizationInput } from './update-organization';
 import { requestDeps, type ServiceContext } from '../shared/request';
 import type { OrganizationsDeps } from './deps';
+import { placeOf } from './org-scope';
 import type { OrgTree } from './org-tree';
 import {
   mayReadDetail,
@@ -39,20 +40,29 @@ async function readFacts(ctx: OrganizationsContext): Promise<OrgReadFacts<Org>> 
   return { tree, ownOrganizationId: self?.organizationId ?? null };
 }
 
+/**
+ * What the caller may read of organisation `id`. A caller whose roles reach it reads it all
+ * without their own user record being read; only others are placed by their own organisation.
+ */
+async function accessOf(id: string, ctx: OrganizationsContext): Promise<OrgAccess | null> {
+  const tree = await ctx.tree();
+  if (policy.can(ctx.principal, 'organization:read', placeOf(id, tree))) return 'all';
+  return orgAccess(ctx.principal, id, await readFacts(ctx));
+}
+
 async function accessTo(org: Org, ctx: OrganizationsContext): Promise<OrgAccess | null> {
-  return orgAccess(ctx.principal, org._id, await readFacts(ctx));
+  return accessOf(org._id, ctx);
 }
 
 /** The organisation `id` if the caller may read it, otherwise null as if there were none. */
 export async function readableOrganization(id: string, ctx: OrganizationsContext): Promise<Org | null> {
-  const facts = await readFacts(ctx);
-  return orgAccess(ctx.principal, id, facts) ? (facts.tree.get(id) ?? null) : null;
+  return (await accessOf(id, ctx)) ? ((await ctx.tree()).get(id) ?? null) : null;
 }
 
 /** The organisations of `list` the caller may read, in the same order. */
 async function readableOnly(list: Org[], ctx: OrganizationsContext): Promise<Org[]> {
-  const facts = await readFacts(ctx);
-  return list.filter((org) => orgAccess(ctx.principal, org._id, facts) !== null);
+  const access = await Promise.all(list.map((org) => accessOf(org._id, ctx)));
+  return list.filter((_, i) => access[i] !== null);
 }
 
 export const Organization = {
