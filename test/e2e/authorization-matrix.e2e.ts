@@ -119,6 +119,7 @@ describe('the authorization matrix, through the gateway', () => {
   const entitlementFor = {} as Record<Caller, string>;
   let setup = '';
   let crm = '';
+  let policyId = '';
 
   const ok = <T>(res: GraphQLResponse<T>): T => okData(res);
   async function newUser(scope: Scope, name: string, managerId?: string): Promise<string> {
@@ -168,7 +169,7 @@ describe('the authorization matrix, through the gateway', () => {
     bearer.globalAdmin = await stack.token(`global-${randomUUID()}`, ['admin']);
 
     // The CRM: one entitlement per caller for its requests, one per caller for its grants.
-    const policy = ok(
+    const policy = (policyId = ok(
       await call<{ createApprovalPolicy: { id: string } }>(
         Q.policy,
         {
@@ -182,7 +183,7 @@ describe('the authorization matrix, through the gateway', () => {
         },
         setup,
       ),
-    ).createApprovalPolicy.id;
+    ).createApprovalPolicy.id);
     // Its owner is nobody of the table (access-requests must have heard of them first).
     const owner = await newUser('ops', 'crm-owner');
     crm = await eventually(async () => {
@@ -403,6 +404,63 @@ describe('the authorization matrix, through the gateway', () => {
       ),
     ).applications.edges.map((e) => e.node);
     expect(catalogue).toEqual([expect.objectContaining({ id: crm, partners: [] })]);
+  });
+
+  it("a partner's administrator grants only what the partner is provided, and only to the partner's people; so does its portal's token", async () => {
+    const asPartner = bearer.partnerAdmin;
+    const provided = entitlementFor.plainUser;
+    const extra = ok(
+      await call<{ addEntitlement: { id: string } }>(
+        Q.entitlement,
+        { app: crm, input: { name: `unprovided-${randomUUID().slice(0, 6)}`, policyId } },
+        setup,
+      ),
+    ).addEntitlement.id;
+    const grant = (beneficiaryId: string, entitlementId: string, as: string) =>
+      call(Q.grant, { input: { beneficiaryId, entitlementId, reason: 'Partner' } }, as);
+    okData(await grant(target.acme, provided, asPartner));
+    expect(reasonOf(await grant(target.acme, extra, asPartner))).toBe('APPLICATION.NOT_PROVIDED');
+    expect(codeOf(await grant(target.globex, provided, asPartner))).toBe('FORBIDDEN');
+    // Not even a global administrator gives a partner's people what the partner is not provided.
+    expect(reasonOf(await grant(target.acme, extra, setup))).toBe('APPLICATION.NOT_PROVIDED');
+
+    const portal = ok(
+      await call<{ createApiToken: { secret: string } }>(
+        Q.token,
+        {
+          input: {
+            name: 'Acme portal',
+            organizationId: org.acme,
+            capabilities: ['user:read', 'user:list', 'access:request'],
+            expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+          },
+        },
+        asPartner,
+      ),
+    ).createApiToken.secret;
+    const asked = await call<{ requestAccess: { status: string } }>(
+      Q.request,
+      {
+        input: { beneficiaryId: target.acme, entitlementId: entitlementFor.auditor, justification: 'Portal' },
+      },
+      portal,
+    );
+    expect(ok(asked).requestAccess.status).toBe('PENDING');
+    expect(
+      codeOf(
+        await call(
+          Q.request,
+          {
+            input: {
+              beneficiaryId: target.globex,
+              entitlementId: entitlementFor.auditor,
+              justification: 'Portal',
+            },
+          },
+          portal,
+        ),
+      ),
+    ).toBe('FORBIDDEN');
   });
 
   it('an entity lookup at a subgraph (what the gateway sends for a nested type) is filtered the same way', async () => {

@@ -2,7 +2,13 @@ import { addDuration, type Versioned } from '@concierge/kit';
 
 export type GrantSource = 'REQUEST' | 'BIRTHRIGHT' | 'ADMINISTRATOR';
 export type GrantStatus = 'SCHEDULED' | 'ACTIVE' | 'EXPIRED' | 'REVOKED';
-export type RevocationCause = 'MANUAL' | 'TERMINATION' | 'BIRTHRIGHT_NO_LONGER_MATCHES' | 'RULE_DELETED';
+export type RevocationCause =
+  | 'MANUAL'
+  | 'TERMINATION'
+  | 'BIRTHRIGHT_NO_LONGER_MATCHES'
+  | 'RULE_DELETED'
+  /** An approved removal request. */
+  | 'REQUEST';
 
 /** Who holds which entitlement, from when to when, and why. */
 export interface Grant extends Versioned {

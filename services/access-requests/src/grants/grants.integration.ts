@@ -10,6 +10,9 @@ const REQUEST = `mutation($input: RequestAccessInput!) { requestAccess(input: $i
 const EXTEND = `mutation($grantId: ID!, $validTo: String!) {
   requestExtension(grantId: $grantId, validTo: $validTo, justification: "Project runs longer") { id kind status }
 }`;
+const REMOVE = `mutation($grantId: ID!) {
+  requestRemoval(grantId: $grantId, justification: "Moved to another team") { id kind status }
+}`;
 const APPROVE = `mutation($id: ID!) { approveAccessRequest(id: $id) { status } }`;
 const READ_GRANT = `query($id: ID!) { grant(id: $id) { id status validTo source revocationCause rule { id } } }`;
 const GRANTS = `query($filter: GrantFilter!) { grants(filter: $filter) { totalCount edges { node { id status source beneficiary { id } } } } }`;
@@ -177,6 +180,28 @@ describe('grants on their dates, on termination, and by birthright (real databas
       validTo: later,
       requestId: asked.data!.requestExtension.id,
     });
+  });
+
+  it("a removal goes through the policy, asked by the holder's line manager, and revokes the grant once approved", async () => {
+    const g = await grant({ beneficiaryId: 'leo', entitlementId: ent.Read });
+    expect(
+      (await svc.call(REMOVE, { grantId: g.id }, svc.as('stranger'))).errors?.[0]?.extensions?.code,
+    ).toBe('FORBIDDEN');
+    const asked = await svc.call<{ requestRemoval: { id: string; kind: string; status: string } }>(
+      REMOVE,
+      { grantId: g.id },
+      svc.as('lead'),
+    );
+    expect(asked.data?.requestRemoval).toMatchObject({ kind: 'REMOVAL', status: 'PENDING' });
+    expect((await svc.call(REMOVE, { grantId: g.id }, svc.as('leo'))).errors?.[0]?.extensions?.reason).toBe(
+      'ACCESS_REQUEST.ALREADY_PENDING',
+    );
+    // Still held while the removal waits for its approver.
+    expect((await readGrant(g.id)).status).toBe('ACTIVE');
+    await svc.call(APPROVE, { id: asked.data!.requestRemoval.id }, svc.as('owner'));
+    const revoked = await eventually(async () => svc.eventsOf('grant.revoked', g.id)[0]);
+    expect(revoked.data).toMatchObject({ cause: 'REQUEST' });
+    expect((await readGrant(g.id)).status).toBe('REVOKED');
   });
 
   it('when a user is terminated, then all their grants are revoked and their pending requests expire', async () => {

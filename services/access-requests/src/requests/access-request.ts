@@ -15,7 +15,7 @@ import { REQUEST_ERRORS } from './requests.errors';
  * domain error and changes nothing. Storage, approver lookups and deputies come in as arguments.
  */
 export type RequestStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'CANCELLED' | 'EXPIRED';
-export type RequestKind = 'ACCESS' | 'EXTENSION';
+export type RequestKind = 'ACCESS' | 'EXTENSION' | 'REMOVAL';
 
 /** Why someone holds a task. */
 export type AssigneeReason =
@@ -104,7 +104,7 @@ export interface RequestSubject {
 
 export interface AccessRequest extends Versioned, RequestSubject {
   kind: RequestKind;
-  /** EXTENSION: the grant to extend; ACCESS: the grant made on approval. */
+  /** EXTENSION: the grant to extend; REMOVAL: the grant to revoke; ACCESS: the grant made on approval. */
   grantId: string | null;
   justification: string;
   validFrom: Date;
@@ -134,7 +134,11 @@ export interface DomainEvent {
   onBehalfOf?: string;
 }
 
-export type RequestEffect = { kind: 'CREATE_GRANT' } | { kind: 'EXTEND_GRANT' } | { kind: 'RELEASE_PENDING' };
+export type RequestEffect =
+  | { kind: 'CREATE_GRANT' }
+  | { kind: 'EXTEND_GRANT' }
+  | { kind: 'REVOKE_GRANT' }
+  | { kind: 'RELEASE_PENDING' };
 
 export interface Outcome {
   next: AccessRequest;
@@ -600,11 +604,13 @@ class Step {
   finish(status: 'APPROVED' | 'REJECTED', outcome: string, comment: string | null): void {
     this.record(status, { comment });
     if (status === 'APPROVED') {
-      const grantId =
-        this.request.kind === 'EXTENSION' ? (this.request.grantId as string) : `g-${this.request._id}`;
+      const kind = this.request.kind;
+      const grantId = kind === 'ACCESS' ? `g-${this.request._id}` : (this.request.grantId as string);
       this.request.grantId = grantId;
       this.emit('access-request.approved', { grantId, outcome });
-      this.effects.push({ kind: this.request.kind === 'EXTENSION' ? 'EXTEND_GRANT' : 'CREATE_GRANT' });
+      const effect =
+        kind === 'EXTENSION' ? 'EXTEND_GRANT' : kind === 'REMOVAL' ? 'REVOKE_GRANT' : 'CREATE_GRANT';
+      this.effects.push({ kind: effect });
     } else {
       this.emit('access-request.rejected', { outcome, comment });
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { addDuration, BadInputError, ConflictError, NotFoundError, parseIsoDateTime } from '@concierge/kit';
 import { entitlementOf, type Application, type Entitlement } from '../catalog/application';
 import type { DirectoryUser } from '../directory/directory.model';
-import { isLive } from '../grants/grant';
+import { isLive, type Grant } from '../grants/grant';
 import { submit, type AccessRequest } from './access-request';
 import { changeOf, stepContext, type RequestDeps } from './deps';
 import { pendingKey } from './request.repository';
@@ -67,14 +67,7 @@ export async function requestExtension(
   deps: RequestDeps,
 ): Promise<AccessRequest> {
   const justification = validJustification(input.justification);
-  const grant = await deps.grants.store.load(input.grantId);
-  if (!grant) throw new NotFoundError('Grant', input.grantId);
-  if (!isLive(grant))
-    throw new BadInputError(
-      'grantId',
-      `The grant is ${grant.status.toLowerCase()}`,
-      REQUEST_ERRORS.GRANT_NOT_LIVE,
-    );
+  const grant = await liveGrant(input.grantId, deps);
   const beneficiary = await activeBeneficiary(grant.beneficiaryId, deps);
   const { application, entitlement } = await entitlementById(grant.entitlementId, deps);
   const validTo = endOf(input.validTo, grant.validFrom) as Date;
@@ -101,6 +94,49 @@ export async function requestExtension(
     },
     deps,
   );
+}
+
+/**
+ * Asks for a live grant to be taken away (a line manager for a report, an administrator, the
+ * holder); the removal goes through the entitlement's policy like a request, and revokes the grant
+ * when approved.
+ */
+export async function requestRemoval(
+  input: { grantId: string; justification: string },
+  deps: RequestDeps,
+): Promise<AccessRequest> {
+  const justification = validJustification(input.justification);
+  const grant = await liveGrant(input.grantId, deps);
+  const beneficiary = await deps.directory.user(grant.beneficiaryId);
+  if (!beneficiary) throw new NotFoundError('User', grant.beneficiaryId);
+  const { application, entitlement } = await entitlementById(grant.entitlementId, deps);
+  return start(
+    {
+      _id: randomUUID(),
+      kind: 'REMOVAL',
+      grantId: grant._id,
+      justification,
+      validFrom: grant.validFrom,
+      validTo: grant.validTo,
+      beneficiary,
+      application,
+      entitlement,
+    },
+    deps,
+  );
+}
+
+/** The grant an extension or removal is about: it must exist and be in force or scheduled. */
+async function liveGrant(grantId: string, deps: RequestDeps): Promise<Grant> {
+  const grant = await deps.grants.store.load(grantId);
+  if (!grant) throw new NotFoundError('Grant', grantId);
+  if (!isLive(grant))
+    throw new BadInputError(
+      'grantId',
+      `The grant is ${grant.status.toLowerCase()}`,
+      REQUEST_ERRORS.GRANT_NOT_LIVE,
+    );
+  return grant;
 }
 
 interface Draft {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventContracts, Logger } from '@concierge/kit';
-import { createGrant, extendGrant } from '../grants/grant-changes';
+import { createGrant, extendGrant, revokeGrant } from '../grants/grant-changes';
 import type { GrantRepository } from '../grants/grant.repository';
 import type { AccessRequest, RequestEffect } from './access-request';
 import { pendingKey, type RequestRepository } from './request.repository';
@@ -15,7 +15,8 @@ export interface EffectDeps {
 /**
  * What follows a committed request version, run by the store after the write and again by heal
  * after a crash, so each is idempotent: the grant of an approved request (its id derives from the
- * request's), the extension of a grant (once per request), letting go of the pending key.
+ * request's), the extension of a grant (once per request), the revocation an approved removal
+ * asks for, letting go of the pending key.
  */
 export function requestEffects(deps: EffectDeps) {
   return async (effects: RequestEffect[], request: AccessRequest): Promise<void> => {
@@ -36,6 +37,15 @@ export function requestEffects(deps: EffectDeps) {
           now,
           logger: deps.logger,
         });
+      } else if (effect.kind === 'REVOKE_GRANT') {
+        // Quiet: a grant that ended meanwhile (or on an earlier run of this effect) stays ended.
+        await revokeGrant(
+          request.grantId as string,
+          'REQUEST',
+          request.justification,
+          { ...events, grants: deps.grants, logger: deps.logger, now },
+          { quiet: true },
+        );
       } else {
         const { heldBy } = await createGrant(
           {

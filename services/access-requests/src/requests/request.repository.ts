@@ -30,7 +30,9 @@ function requestModel(db: Connection): Model<AccessRequest> {
 export function pendingKey(
   r: Pick<AccessRequest, 'kind' | 'grantId' | 'beneficiaryId' | 'entitlementId'>,
 ): string {
-  return r.kind === 'EXTENSION' ? `extension|${r.grantId}` : `${r.beneficiaryId}|${r.entitlementId}`;
+  if (r.kind === 'EXTENSION') return `extension|${r.grantId}`;
+  if (r.kind === 'REMOVAL') return `removal|${r.grantId}`;
+  return `${r.beneficiaryId}|${r.entitlementId}`;
 }
 
 export interface RequestStoreOptions {

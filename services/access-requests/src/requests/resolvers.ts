@@ -8,7 +8,7 @@ import type { AccessRequest, Slot, StageState, TimelineEntry } from './access-re
 import { cancelRequest, decideRequest, forwardTask } from './decide-request';
 import type { RequestDeps } from './deps';
 import { tasksOf, taskKey, type Task } from './list-tasks';
-import { requestAccess, requestExtension, type RequestAccessInput } from './request-access';
+import { requestAccess, requestExtension, requestRemoval, type RequestAccessInput } from './request-access';
 
 /** The deps of the request use cases, for this request. */
 export function requestUseCaseDeps(ctx: AccessContext): RequestDeps {
@@ -112,6 +112,17 @@ export const requestResolvers = {
       // A grant the caller may not extend is as good as missing.
       if (grant) await requireRequestFor(ctx, grant.beneficiaryId);
       return requestExtension(args, requestUseCaseDeps(ctx));
+    },
+    requestRemoval: async (
+      _: unknown,
+      args: { grantId: string; justification: string },
+      ctx: AccessContext,
+    ) => {
+      policy.requireUser(ctx.principal);
+      const grant = await ctx.grantById.load(args.grantId);
+      // A grant the caller may not ask about is as good as missing.
+      if (grant) await requireRequestFor(ctx, grant.beneficiaryId);
+      return requestRemoval(args, requestUseCaseDeps(ctx));
     },
     cancelAccessRequest: (_: unknown, args: { id: string; reason?: string | null }, ctx: AccessContext) => {
       policy.requireUser(ctx.principal);

@@ -4,6 +4,7 @@ import {
   formatInstant,
   listing,
   onBehalfOf,
+  requestHeadline,
   type RequestFacts,
 } from './notification-text';
 
@@ -35,6 +36,12 @@ describe('notification wording', () => {
     );
     expect(describeRequest({ ...facts, kind: 'EXTENSION' }, 'ada')).toBe(
       "the request to extend Grace Hopper's access to Payroll admin in SAP",
+    );
+    expect(describeRequest({ ...facts, kind: 'REMOVAL' }, 'ada')).toBe(
+      "the request to remove Grace Hopper's access to Payroll admin in SAP",
+    );
+    expect(requestHeadline({ ...facts, kind: 'REMOVAL' })).toBe(
+      'removing Payroll admin in SAP for Grace Hopper',
     );
   });
 

@@ -7,7 +7,7 @@
 /** What every access-request and approval event says about its request (schema/events/README.md). */
 export interface RequestFacts {
   requestId: string;
-  kind: 'ACCESS' | 'EXTENSION';
+  kind: 'ACCESS' | 'EXTENSION' | 'REMOVAL';
   beneficiaryId: string;
   beneficiaryName: string;
   requesterId: string;
@@ -33,13 +33,15 @@ export function describeRequest(facts: RequestFacts, viewerId: string): string {
   const whose = mine ? 'your' : `${facts.beneficiaryName}'s`;
   const what = entitlementIn(facts);
   if (facts.kind === 'EXTENSION') return `${owner} to extend ${whose} access to ${what}`;
+  if (facts.kind === 'REMOVAL') return `${owner} to remove ${whose} access to ${what}`;
   return asked && mine ? `${owner} for access to ${what}` : `${owner} for ${whose} access to ${what}`;
 }
 
 /** A title naming the request for approvers: "Payroll admin in SAP for Grace Hopper". */
 export function requestHeadline(facts: RequestFacts): string {
   const what = `${entitlementIn(facts)} for ${facts.beneficiaryName}`;
-  return facts.kind === 'EXTENSION' ? `extending ${what}` : what;
+  if (facts.kind === 'EXTENSION') return `extending ${what}`;
+  return facts.kind === 'REMOVAL' ? `removing ${what}` : what;
 }
 
 /** The text with its first letter in upper case. */
