@@ -406,7 +406,7 @@ describe('the authorization matrix, through the gateway', () => {
     expect(catalogue).toEqual([expect.objectContaining({ id: crm, partners: [] })]);
   });
 
-  it("a partner's administrator grants only what the partner is provided, and only to the partner's people; so does its portal's token", async () => {
+  it("a partner's administrator creates users in its partner only, grants only what the partner is provided, and only to the partner's people; so does its portal's token", async () => {
     const asPartner = bearer.partnerAdmin;
     const provided = entitlementFor.plainUser;
     const extra = ok(
@@ -418,6 +418,22 @@ describe('the authorization matrix, through the gateway', () => {
     ).addEntitlement.id;
     const grant = (beneficiaryId: string, entitlementId: string, as: string) =>
       call(Q.grant, { input: { beneficiaryId, entitlementId, reason: 'Partner' } }, as);
+    // Its users are created in its own partner only.
+    const create = (scope: Scope) =>
+      call(
+        Q.createUser,
+        {
+          input: {
+            organizationId: org[scope],
+            email: `new.${randomUUID().slice(0, 8)}@example.org`,
+            displayName: 'New',
+          },
+        },
+        asPartner,
+      );
+    okData(await create('acme'));
+    for (const elsewhere of ['globex', 'sales', 'hq'] as const)
+      expect(codeOf(await create(elsewhere))).toBe('FORBIDDEN');
     okData(await grant(target.acme, provided, asPartner));
     expect(reasonOf(await grant(target.acme, extra, asPartner))).toBe('APPLICATION.NOT_PROVIDED');
     expect(codeOf(await grant(target.globex, provided, asPartner))).toBe('FORBIDDEN');
