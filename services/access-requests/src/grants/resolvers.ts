@@ -1,4 +1,4 @@
-import { BadInputError, ForbiddenError, NotFoundError, policy } from '@concierge/kit';
+import { BadInputError, NotFoundError, policy } from '@concierge/kit';
 import { entitlementRow } from '../catalog/resolvers';
 import { applicationPlace, applicationPlaceOf, type AccessContext } from '../context';
 import { connectionOf, newestFirst, type PageArgs } from '../shared/page';
@@ -44,20 +44,19 @@ export const grantResolvers = {
       const { beneficiaryId, applicationId, entitlementId, includeEnded } = args.filter;
       let rows: Grant[];
       if (beneficiaryId) {
-        if (
-          !(await mayReadAccessOf(ctx, beneficiaryId)) &&
-          !(applicationId && (await mayReadGrantsOf(ctx, applicationId)))
-        )
-          throw new ForbiddenError("You may not see this person's access");
-        rows = await ctx.stores.grants.ofBeneficiaries([beneficiaryId]);
+        // Access the caller may not see reads as none: an empty page says nothing of the person.
+        const mayRead =
+          (await mayReadAccessOf(ctx, beneficiaryId)) ||
+          (!!applicationId && (await mayReadGrantsOf(ctx, applicationId)));
+        rows = mayRead ? await ctx.stores.grants.ofBeneficiaries([beneficiaryId]) : [];
       } else if (entitlementId || applicationId) {
         const app =
           applicationId ?? (await ctx.stores.applications.byEntitlement(entitlementId as string))?._id;
-        if (!app || !(await mayReadGrantsOf(ctx, app)))
-          throw new ForbiddenError("You may not see this application's grants");
-        rows = entitlementId
-          ? await ctx.stores.grants.byEntitlement(entitlementId)
-          : await ctx.stores.grants.byApplication(app);
+        if (!app || !(await mayReadGrantsOf(ctx, app))) rows = [];
+        else
+          rows = entitlementId
+            ? await ctx.stores.grants.byEntitlement(entitlementId)
+            : await ctx.stores.grants.byApplication(app);
       } else {
         throw new BadInputError(
           'filter',
@@ -116,8 +115,8 @@ export const grantResolvers = {
       ctx: AccessContext,
     ) => {
       policy.requireUser(ctx.principal);
-      if (!(await mayReadAccessOf(ctx, user.id)))
-        throw new ForbiddenError("You may not see this person's access");
+      // Access the caller may not see reads as none, as for a person without grants.
+      if (!(await mayReadAccessOf(ctx, user.id))) return grantPage([], args);
       return grantPage(await ctx.stores.grants.ofBeneficiaries([user.id]), args);
     },
   },
