@@ -14,6 +14,11 @@ export async function requireManage(ctx: DeputiesContext, userId: string): Promi
   policy.require(ctx.principal, 'delegation:manage', await onDeputiesOf(ctx, userId));
 }
 
+/** Whether the caller may manage (and see) `userId`'s delegations. */
+export async function mayManageDeputiesOf(ctx: DeputiesContext, userId: string): Promise<boolean> {
+  return policy.can(ctx.principal, 'delegation:manage', await onDeputiesOf(ctx, userId));
+}
+
 /** Whether the caller may manage the delegator's delegations. */
 async function mayManage(ctx: DeputiesContext, d: Delegation): Promise<boolean> {
   return policy.can(ctx.principal, 'delegation:manage', await onDeputiesOf(ctx, d.delegatorId));

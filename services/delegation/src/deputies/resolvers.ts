@@ -1,5 +1,5 @@
 import { ForbiddenError, policy } from '@concierge/kit';
-import { requireManage, mayEnd, maySee } from './access';
+import { mayEnd, mayManageDeputiesOf, maySee, requireManage } from './access';
 import { createDelegation, type CreateDelegationInput } from './create-delegation';
 import type { DeputiesContext } from './context';
 import { isLive, statusOf, type Delegation as DelegationRow } from './delegation';
@@ -34,7 +34,9 @@ export const User = {
     args: { direction: Direction; includeEnded: boolean },
     ctx: DeputiesContext,
   ): Promise<DelegationRow[]> => {
-    await requireManage(ctx, user.id);
+    policy.requireUser(ctx.principal);
+    // Delegations the caller may not see read as none, as for a user without delegations.
+    if (!(await mayManageDeputiesOf(ctx, user.id))) return [];
     const [given, received] = await Promise.all([
       args.direction === 'RECEIVED' ? [] : ctx.delegationsGiven.load(user.id),
       args.direction === 'GIVEN' ? [] : ctx.delegationsReceived.load(user.id),
