@@ -4,6 +4,7 @@ import {
   EXTERNAL_IDENTITY_PATH,
   headerValue,
   HttpError,
+  type ExternalIdentity,
   type ExternalIdentityState,
   type Logger,
   type Principal,
@@ -36,16 +37,6 @@ export interface ExternalIdentityCheckOptions {
   /** How long an old mapping still serves while the users service cannot be asked. */
   staleMs: number;
   logger: Logger;
-}
-
-/** The verified claims the users service maps a token with. */
-export interface ExternalClaims {
-  issuer: string;
-  subject: string;
-  email: string | null;
-  name: string | null;
-  givenName: string | null;
-  familyName: string | null;
 }
 
 /**
@@ -81,14 +72,14 @@ export class ExternalIdentityCheck {
   }
 
   /** The local user of a verified external token; 401 when it maps to nobody. */
-  async userFor(claims: ExternalClaims): Promise<string> {
+  async userFor(claims: ExternalIdentity): Promise<string> {
     const userId = await this.cache.get(this.query(claims).toString());
     if (userId === null) throw refused();
     return userId;
   }
 
   /** The route's query: what the mapping depends on, so it is also the cache key. */
-  private query(claims: ExternalClaims): URLSearchParams {
+  private query(claims: ExternalIdentity): URLSearchParams {
     const params = new URLSearchParams({
       iss: claims.issuer,
       sub: claims.subject,

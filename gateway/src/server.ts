@@ -123,34 +123,36 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     ],
   });
   await apollo.start();
-  const sessions = new SessionCheck({
+  // The per-request answers the gateway caches, from the users and delegation services alike.
+  const cached = { ttlMs: config.sessionCacheMs, staleMs: config.jwksGraceMs };
+  const users = {
     usersUrl: config.subgraphUrls.users ?? '',
     usersKey: subgraphKey(config.signingSecret, 'users'),
-    ttlMs: config.sessionCacheMs,
-    staleMs: config.jwksGraceMs,
+  };
+  const delegation = {
+    delegationUrl: config.subgraphUrls.delegation ?? '',
+    delegationKey: subgraphKey(config.signingSecret, 'delegation'),
+  };
+  const sessions = new SessionCheck({
+    ...users,
+    ...cached,
     logger: logger.child({ component: 'session-check' }),
   });
   const adminGrants = new AdminGrants({
-    delegationUrl: config.subgraphUrls.delegation ?? '',
-    delegationKey: subgraphKey(config.signingSecret, 'delegation'),
-    ttlMs: config.sessionCacheMs,
-    staleMs: config.jwksGraceMs,
+    ...delegation,
+    ...cached,
     logger: logger.child({ component: 'admin-grants' }),
   });
   const externalIdentities = config.externalIdp
     ? new ExternalIdentityCheck(config.externalIdp, {
-        usersUrl: config.subgraphUrls.users ?? '',
-        usersKey: subgraphKey(config.signingSecret, 'users'),
-        ttlMs: config.sessionCacheMs,
-        staleMs: config.jwksGraceMs,
+        ...users,
+        ...cached,
         logger: logger.child({ component: 'external-idp' }),
       })
     : null;
   const apiTokens = new ApiTokens({
-    delegationUrl: config.subgraphUrls.delegation ?? '',
-    delegationKey: subgraphKey(config.signingSecret, 'delegation'),
-    ttlMs: config.sessionCacheMs,
-    staleMs: config.jwksGraceMs,
+    ...delegation,
+    ...cached,
     logger: logger.child({ component: 'api-tokens' }),
     creator: (userId) => currentPrincipal(userId, null),
   });

@@ -52,7 +52,7 @@ import {
 import { writeUsersCsv } from './generate-users';
 import { startGatewayProcess, type GatewayProcess } from './lib/gateway-process';
 import { runImport } from './lib/import-command';
-import { drive, type LoadResult } from './lib/load';
+import { drive, median, ratio, round1, type LoadResult } from './lib/load';
 import { startBenchStack, type BenchStack } from './lib/processes';
 import { databaseCpuMs } from './lib/stack-cpu';
 import { startSubgraphProcess, type SubgraphProcess } from './lib/subgraph-process';
@@ -186,15 +186,6 @@ async function assignUserAdmin(setup: Setup, userId: string, organizationId: str
     throw new Error(`assignAdminRole failed: ${JSON.stringify(res.errors)}`);
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-const round1 = (n: number) => +n.toFixed(1);
-const ratio = (a: number, b: number) => +(a / b).toFixed(3);
 const row = (...cells: (string | number)[]) =>
   `  ${cells.map((c, i) => String(c).padEnd(i === 0 ? 36 : 9)).join(' ')}`;
 const brief = (r: LoadResult) => ({

@@ -30,7 +30,7 @@ import { createOrg, dropDatabases, eventually, graphql, MONGO_BASE, ROOT } from 
 import { writeUsersCsv } from './generate-users';
 import { startGatewayProcess, type GatewayProcess } from './lib/gateway-process';
 import { runImport } from './lib/import-command';
-import { drive, type LoadResult } from './lib/load';
+import { drive, median, ratio, round1, type LoadResult } from './lib/load';
 import { startBenchStack, type BenchStack } from './lib/processes';
 
 const USERS = Number(process.env.BENCH_USERS ?? 300);
@@ -89,15 +89,6 @@ async function signIn(gatewayUrl: string, setPasswordToken: string) {
   return login.data.login;
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-const round1 = (n: number) => +n.toFixed(1);
-const ratio = (a: number, b: number) => +(a / b).toFixed(3);
 const row = (...cells: (string | number)[]) => `  ${cells.map((c) => String(c).padEnd(10)).join(' ')}`;
 const brief = (r: LoadResult) => ({
   reqPerS: r.perSecond,

@@ -252,7 +252,7 @@ export interface ApiTokenGrant {
  * organisation and applications. Removing the creator's role removes the token's power.
  */
 export function tokenGrants(
-  creator: { roles: readonly string[]; grants?: readonly ScopedGrant[] },
+  creator: { roles: readonly string[]; grants?: readonly Omit<ScopedGrant, 'within'>[] },
   token: ApiTokenGrant,
 ): ScopedGrant[] {
   const within: Scope[] = [
@@ -264,15 +264,10 @@ export function tokenGrants(
     ? [{ capabilities: CAPABILITIES, scope: { kind: 'GLOBAL' } }]
     : (creator.grants ?? []);
   const out: ScopedGrant[] = [];
+  // A creator's grants come from their assignments and are never confined themselves.
   for (const g of source) {
     const capabilities = g.capabilities.filter((c) => asked.has(c));
-    if (capabilities.length === 0) continue;
-    const confines = g.within ? within.filter((w) => g.within?.some((o) => sameScope(o, w))) : within;
-    if (confines.length > 0) out.push({ capabilities, scope: g.scope, within: confines });
+    if (capabilities.length > 0) out.push({ capabilities, scope: g.scope, within });
   }
   return out;
-}
-
-function sameScope(a: Scope, b: Scope): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -102,6 +102,18 @@ export interface AdminGrantsState {
  */
 export const EXTERNAL_IDENTITY_PATH = '/internal/external-identity';
 
+/** An external identity as the gateway verified it from a token of the external provider. */
+export interface ExternalIdentity {
+  issuer: string;
+  subject: string;
+  /** The token's `email` claim, if any (not yet normalised; null when the provider says unverified). */
+  email: string | null;
+  /** The token's `name`, `given_name` and `family_name` claims, if any. */
+  name: string | null;
+  givenName: string | null;
+  familyName: string | null;
+}
+
 /** How the gateway maps an external token to a local user. */
 export type ExternalMapping = 'subject' | 'email';
 

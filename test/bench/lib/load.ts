@@ -74,3 +74,18 @@ export async function drive(options: {
     ...(firstFailure ? { firstFailure } : {}),
   };
 }
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** One decimal, for printing. */
+export const round1 = (n: number) => +n.toFixed(1);
+
+/** a / b to three decimals, for printing. */
+export const ratio = (a: number, b: number) => +(a / b).toFixed(3);

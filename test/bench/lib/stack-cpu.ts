@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../testkit';
-import { processCpuMs } from './gateway-process';
+import { processCpuMs } from './child-process';
 
 /** The data folder infra/lib.sh uses for the test profile, unless CONCIERGE_DATA_DIR says otherwise. */
 const DATA_DIR = process.env.CONCIERGE_DATA_DIR ?? join(ROOT, '.data', 'test');

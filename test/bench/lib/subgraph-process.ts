@@ -4,11 +4,9 @@
  * same data. How a benchmark runs two copies of a service that differ only in a setting the
  * environment cannot change, such as the authorization switch.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BROKERS, MONGO_BASE, ROOT, SEAL_KEY, SECRET } from '../../testkit';
-import { processCpuMs } from './gateway-process';
+import { startBenchChild } from './child-process';
 
 export interface SubgraphProcess {
   /** http://host:port, no path. */
@@ -36,10 +34,12 @@ export async function startSubgraphProcess(options: {
   group: string;
   logDir: string;
 }): Promise<SubgraphProcess> {
-  mkdirSync(options.logDir, { recursive: true });
-  const log = createWriteStream(join(options.logDir, `${options.label}-${options.service}.log`));
   const prefix = PREFIXES[options.service];
-  const child = spawn(process.execPath, [join(ROOT, 'test/bench/lib/subgraph-runner.js'), options.service], {
+  const origin = `http://127.0.0.1:${options.port}`;
+  const child = await startBenchChild({
+    name: `${options.label} ${options.service}`,
+    script: join(ROOT, 'test/bench/lib/subgraph-runner.js'),
+    args: [options.service],
     env: {
       PATH: process.env.PATH,
       KAFKA_BROKERS: BROKERS.join(','),
@@ -51,27 +51,8 @@ export async function startSubgraphProcess(options: {
       [`${prefix}_CONSUMER_GROUP`]: options.group,
       BENCH_AUTHORIZATION: options.authorization ? 'on' : 'off',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    logFile: join(options.logDir, `${options.label}-${options.service}.log`),
+    origin,
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const origin = `http://127.0.0.1:${options.port}`;
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  for (let i = 0; i < 240; i++) {
-    if (child.exitCode !== null)
-      throw new Error(`${options.label} ${options.service} exited with ${child.exitCode}; see its log`);
-    try {
-      if ((await fetch(`${origin}/ready`)).ok) return { origin, cpuMs: () => processCpuMs(child.pid), stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await stop();
-  throw new Error(`${options.label} ${options.service} did not become ready at ${origin}`);
+  return { origin, ...child };
 }

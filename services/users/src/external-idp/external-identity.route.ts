@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   HttpError,
+  type ExternalIdentity,
   type ExternalIdentityState,
   type ExternalMapping,
   type Logger,
@@ -10,7 +11,6 @@ import type { UsersStores } from '../stores';
 import {
   EXTERNAL_IDP_ACTOR,
   resolveExternalIdentity,
-  type ExternalIdentity,
   type ResolveOptions,
 } from './resolve-external-identity';
 

@@ -1,4 +1,10 @@
-import { DomainError, type ExternalIdentityState, type ExternalMapping, type Logger } from '@concierge/kit';
+import {
+  DomainError,
+  type ExternalIdentity,
+  type ExternalIdentityState,
+  type ExternalMapping,
+  type Logger,
+} from '@concierge/kit';
 import type { CredentialRepository } from '../credentials/credential.repository';
 import type { UsersDeps } from '../directory/deps';
 import { DuplicateUserError, type User } from '../directory/user.repository';
@@ -8,18 +14,6 @@ import { loadTree } from '../organizations/org-tree';
 
 /** Who the events of a user created for an external sign-in name as their cause. */
 export const EXTERNAL_IDP_ACTOR = 'system:external-idp';
-
-/** An external identity as the gateway verified it from a token of the external provider. */
-export interface ExternalIdentity {
-  issuer: string;
-  subject: string;
-  /** The token's `email` claim, if any (not yet normalised). */
-  email: string | null;
-  /** The token's `name`, `given_name` and `family_name` claims, if any. */
-  name: string | null;
-  givenName: string | null;
-  familyName: string | null;
-}
 
 export interface ResolveOptions {
   mapBy: ExternalMapping;
